@@ -1,0 +1,47 @@
+"""Every environment variable the project reads, in one place (README, "Configuration").
+
+Nothing else in the package reads os.environ: it receives a Settings.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Mapping, Optional
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str
+    data_dir: Path
+    public_url: str
+    action_server_url: str
+    twilio_account_sid: Optional[str]
+    twilio_auth_token: Optional[str]
+    twilio_api_url: str
+    link_secret: Optional[str]
+    link_ttl_days: int
+    model_path: Path
+
+    @property
+    def twilio_enabled(self) -> bool:
+        return bool(self.twilio_account_sid and self.twilio_auth_token)
+
+
+def from_env(environ: Optional[Mapping[str, str]] = None) -> Settings:
+    env = os.environ if environ is None else environ
+    data_dir = Path(env.get("AFTERCARE_DATA_DIR", str(PROJECT_ROOT / "var")))
+    return Settings(
+        database_url=env.get("DATABASE_URL") or f"sqlite:///{data_dir / 'aftercare.db'}",
+        data_dir=data_dir,
+        public_url=env.get("PUBLIC_URL", "http://localhost:5005").rstrip("/"),
+        action_server_url=env.get("ACTION_SERVER_URL", "http://127.0.0.1:5055/webhook"),
+        twilio_account_sid=env.get("TWILIO_ACCOUNT_SID") or None,
+        twilio_auth_token=env.get("TWILIO_AUTH_TOKEN") or None,
+        twilio_api_url=env.get("TWILIO_API_URL", "https://api.twilio.com").rstrip("/"),
+        link_secret=env.get("AFTERCARE_LINK_SECRET") or None,
+        link_ttl_days=int(env.get("AFTERCARE_LINK_TTL_DAYS", "14")),
+        model_path=Path(env.get("AFTERCARE_MODEL", str(PROJECT_ROOT / "models"))),
+    )

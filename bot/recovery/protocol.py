@@ -1,0 +1,310 @@
+"""A clinic's aftercare protocol as data: load, validate, merge a clinic's overrides.
+
+Pure: functions take YAML text or mappings, never paths, so the store and the CLI
+decide where a protocol comes from. Every error names its source and topic.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import time
+from typing import Any, Mapping, Optional, Sequence
+
+import yaml
+
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(m|min|h|d|w)\s*$")
+_UNIT_HOURS = {"m": 1 / 60, "min": 1 / 60, "h": 1.0, "d": 24.0, "w": 168.0}
+
+
+class ProtocolError(ValueError):
+    """A protocol file that cannot be used; the message names the file and topic."""
+
+
+def parse_duration(value: Any) -> float:
+    """'24h', '3d', '2w', '90m' -> hours. Bare numbers are refused: a unit is required."""
+    if isinstance(value, str):
+        match = _DURATION.match(value)
+        if match:
+            return float(match.group(1)) * _UNIT_HOURS[match.group(2)]
+    raise ValueError(f"bad duration {value!r} (use e.g. 12h, 3d, 2w)")
+
+
+def format_hours(hours: float) -> str:
+    """The inverse of parse_duration, for readable timelines: 24.0 -> '24h', 336 -> '14d'."""
+    if hours % 168 == 0 and hours >= 168 and hours % 24 != 0:
+        return f"{hours / 168:g}w"
+    if hours % 24 == 0 and hours >= 48:
+        return f"{hours / 24:g}d"
+    return f"{hours:g}h"
+
+
+@dataclass(frozen=True)
+class Window:
+    """What applies to a topic from `start` (inclusive) to `end` (exclusive) hours after treatment."""
+
+    start: float
+    end: Optional[float]
+    guidance: str
+    summary: str = ""
+    refer: bool = False
+    sources: tuple[str, ...] = ()
+
+    def contains(self, hours: float) -> bool:
+        return self.start <= hours and (self.end is None or hours < self.end)
+
+
+@dataclass(frozen=True)
+class Topic:
+    name: str
+    label: str
+    windows: tuple[Window, ...]
+
+    def window_at(self, hours: float) -> Optional[Window]:
+        for window in self.windows:
+            if window.contains(hours):
+                return window
+        return None
+
+    def next_window(self, hours: float) -> Optional[Window]:
+        for window in self.windows:
+            if window.start > hours:
+                return window
+        return None
+
+    @property
+    def timed(self) -> bool:
+        """True when the guidance changes with time, so an answer names the next opening."""
+        return len(self.windows) > 1
+
+
+@dataclass(frozen=True)
+class Condition:
+    """A line of the contraindications list, with the words clients use for it."""
+
+    name: str
+    line: str
+    keywords: tuple[str, ...]
+    absolute: bool = False
+
+
+@dataclass(frozen=True)
+class FollowUpStep:
+    """One message of the follow-up schedule: `day` calendar days after treatment at local `at`."""
+
+    key: str
+    day: int
+    at: time
+    text: str
+    skip_if_rebooked: bool = False
+
+
+@dataclass(frozen=True)
+class QuietHours:
+    start: time
+    end: time
+
+    def contains(self, moment: time) -> bool:
+        if self.start <= self.end:
+            return self.start <= moment < self.end
+        return moment >= self.start or moment < self.end
+
+
+@dataclass(frozen=True)
+class Protocol:
+    name: str
+    topics: Mapping[str, Topic]
+    conditions: Mapping[str, Condition] = field(default_factory=dict)
+    followups: tuple[FollowUpStep, ...] = ()
+    quiet_hours: QuietHours = QuietHours(time(21, 0), time(8, 0))
+    phrases: Mapping[str, str] = field(default_factory=dict)
+
+    def topic(self, name: str) -> Optional[Topic]:
+        return self.topics.get(name)
+
+    def phrase(self, key: str) -> str:
+        return self.phrases[key]
+
+
+@dataclass(frozen=True)
+class TopicCatalog:
+    """Every topic a protocol may name, with the label and keywords clients use for it."""
+
+    labels: Mapping[str, str]
+    keywords: Mapping[str, tuple[str, ...]]
+
+    def __contains__(self, name: object) -> bool:
+        return name in self.labels
+
+
+def load_catalog(text: str) -> TopicCatalog:
+    raw = yaml.safe_load(text) or {}
+    labels, keywords = {}, {}
+    for name, spec in raw.get("topics", {}).items():
+        labels[name] = spec.get("label", name.replace("_", " "))
+        keywords[name] = tuple(str(k).lower() for k in spec.get("keywords", ()))
+    return TopicCatalog(labels=labels, keywords=keywords)
+
+
+def parse_yaml(text: str, source: str) -> dict:
+    try:
+        raw = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise ProtocolError(f"{source}: not valid YAML: {exc}") from exc
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict):
+        raise ProtocolError(f"{source}: a protocol is a mapping with 'topics:' at the top")
+    return raw
+
+
+def merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict:
+    """A clinic's override replaces whole topics, conditions and sections; the rest is kept."""
+    merged = dict(base)
+    for key, value in override.items():
+        if key in ("topics", "conditions", "phrases") and isinstance(value, dict):
+            section = dict(base.get(key) or {})
+            section.update(value)
+            merged[key] = section
+        else:
+            merged[key] = value
+    return merged
+
+
+def build(raw: Mapping[str, Any], catalog: TopicCatalog, source: str) -> Protocol:
+    """Validate a raw (merged) protocol mapping and turn it into a Protocol."""
+    topics_raw = raw.get("topics")
+    if not isinstance(topics_raw, dict) or not topics_raw:
+        raise ProtocolError(f"{source}: no 'topics:' section")
+    topics = {}
+    for name, spec in topics_raw.items():
+        if name not in catalog:
+            known = ", ".join(sorted(catalog.labels))
+            raise ProtocolError(f"{source}: topic '{name}': unknown topic (known: {known})")
+        topics[name] = _build_topic(name, spec, catalog, source)
+    return Protocol(
+        name=str(raw.get("name", source)),
+        topics=topics,
+        conditions=_build_conditions(raw.get("conditions") or {}, source),
+        followups=_build_followups(raw.get("followups") or [], source),
+        quiet_hours=_build_quiet_hours(raw.get("quiet_hours"), source),
+        phrases={str(k): str(v) for k, v in (raw.get("phrases") or {}).items()},
+    )
+
+
+def load(text: str, catalog: TopicCatalog, source: str, base: Optional[Mapping] = None) -> Protocol:
+    """Load a protocol from YAML text; with `base`, the text is a clinic's override of it."""
+    raw = parse_yaml(text, source)
+    if base is not None:
+        raw = merge(base, raw)
+    return build(raw, catalog, source)
+
+
+def _build_topic(name: str, spec: Any, catalog: TopicCatalog, source: str) -> Topic:
+    where = f"{source}: topic '{name}'"
+    if not isinstance(spec, dict) or not isinstance(spec.get("windows"), list) or not spec["windows"]:
+        raise ProtocolError(f"{where}: needs a non-empty 'windows:' list")
+    windows = []
+    for index, item in enumerate(spec["windows"]):
+        if not isinstance(item, dict):
+            raise ProtocolError(f"{where}: window {index + 1} is not a mapping")
+        try:
+            start = parse_duration(item.get("from", "0h"))
+            end = parse_duration(item["until"]) if item.get("until") is not None else None
+        except ValueError as exc:
+            raise ProtocolError(f"{where}: window {index + 1}: {exc}") from exc
+        if end is not None and end <= start:
+            raise ProtocolError(f"{where}: window {index + 1} ends before it starts")
+        guidance = str(item.get("guidance", "")).strip()
+        if not guidance:
+            raise ProtocolError(f"{where}: window {index + 1} has no guidance")
+        windows.append(
+            Window(
+                start=start,
+                end=end,
+                guidance=guidance,
+                summary=str(item.get("summary", "")).strip(),
+                refer=bool(item.get("refer", False)),
+                sources=tuple(str(s) for s in item.get("sources", ())),
+            )
+        )
+    _check_coverage(windows, where)
+    return Topic(name=name, label=str(spec.get("label", catalog.labels[name])), windows=tuple(windows))
+
+
+def _check_coverage(windows: Sequence[Window], where: str) -> None:
+    """Windows must tile [0h, forever): no gap, no overlap, the last one open-ended."""
+    ordered = sorted(windows, key=lambda w: w.start)
+    expected = 0.0
+    for window in ordered:
+        if window.start < expected:
+            raise ProtocolError(f"{where}: windows overlap at {format_hours(window.start)}")
+        if window.start > expected:
+            raise ProtocolError(
+                f"{where}: no window covers {format_hours(expected)} to {format_hours(window.start)}"
+            )
+        if window.end is None:
+            if window is not ordered[-1]:
+                raise ProtocolError(f"{where}: only the last window may be open-ended")
+            return
+        expected = window.end
+    raise ProtocolError(f"{where}: no window covers the time after {format_hours(expected)}")
+
+
+def _build_conditions(raw: Any, source: str) -> dict[str, Condition]:
+    if not isinstance(raw, dict):
+        raise ProtocolError(f"{source}: 'conditions:' must be a mapping")
+    conditions = {}
+    for name, spec in raw.items():
+        if not isinstance(spec, dict) or not spec.get("line") or not spec.get("keywords"):
+            raise ProtocolError(f"{source}: condition '{name}': needs 'line' and 'keywords'")
+        conditions[name] = Condition(
+            name=name,
+            line=str(spec["line"]).strip(),
+            keywords=tuple(str(k).lower() for k in spec["keywords"]),
+            absolute=bool(spec.get("absolute", False)),
+        )
+    return conditions
+
+
+def parse_clock(value: Any, where: str) -> time:
+    try:
+        hours, minutes = str(value).split(":")
+        return time(int(hours), int(minutes))
+    except (ValueError, TypeError) as exc:
+        raise ProtocolError(f"{where}: bad clock time {value!r} (use HH:MM)") from exc
+
+
+def _build_followups(raw: Any, source: str) -> tuple[FollowUpStep, ...]:
+    if not isinstance(raw, list):
+        raise ProtocolError(f"{source}: 'followups:' must be a list")
+    steps, seen = [], set()
+    for item in raw:
+        key = str(item.get("key", "")) if isinstance(item, dict) else ""
+        where = f"{source}: follow-up '{key or '?'}'"
+        if not key or key in seen:
+            raise ProtocolError(f"{where}: every follow-up needs a unique 'key'")
+        seen.add(key)
+        day = item.get("day")
+        if not isinstance(day, int) or day < 0:
+            raise ProtocolError(f"{where}: 'day' must be a whole number of days, 0 or more")
+        if not str(item.get("text", "")).strip():
+            raise ProtocolError(f"{where}: no text")
+        steps.append(
+            FollowUpStep(
+                key=key,
+                day=day,
+                at=parse_clock(item.get("at"), where),
+                text=str(item["text"]).strip(),
+                skip_if_rebooked=bool(item.get("skip_if_rebooked", False)),
+            )
+        )
+    return tuple(steps)
+
+
+def _build_quiet_hours(raw: Any, source: str) -> QuietHours:
+    if raw is None:
+        return QuietHours(time(21, 0), time(8, 0))
+    if not isinstance(raw, dict):
+        raise ProtocolError(f"{source}: 'quiet_hours:' needs 'start' and 'end'")
+    where = f"{source}: quiet_hours"
+    return QuietHours(parse_clock(raw.get("start"), where), parse_clock(raw.get("end"), where))
