@@ -1,0 +1,59 @@
+# The one entry point for people and CI: `make run`, `make test`, `make bench`.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+# Rasa 3.6 needs Python 3.10; take the first python3.10 that really runs.
+PYTHON ?= $(shell for p in python3.10 $$(ls -d /root/.pyenv/versions/3.10*/bin/python3.10 /usr/local/bin/python3.10 /usr/bin/python3.10 2>/dev/null); do \
+            $$p -c 'import sys; assert sys.version_info[:2] == (3, 10)' 2>/dev/null && { echo $$p; break; }; done)
+VENV := .venv
+BIN := $(VENV)/bin
+UV_VERSION := 0.13.9
+SPACY_DIR := .build/spacy_en
+MODEL := models/aftercare.tar.gz
+TRAINING_INPUTS := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/null) $(SPACY_DIR)/meta.json
+
+export ACTION_SERVER_URL ?= http://127.0.0.1:5055/webhook
+export TF_CPP_MIN_LOG_LEVEL ?= 2
+export SQLALCHEMY_SILENCE_UBER_WARNING ?= 1
+
+.PHONY: help setup run test bench train nlu-report clean
+
+help:
+	@echo "make run    set up, train when the data changed, start the assistant on SQLite"
+	@echo "make test   set up, then run every test"
+	@echo "make bench  benchmarks; results in bench/RESULTS.md"
+
+$(BIN)/.installed: requirements.lock pyproject.toml
+	@test -n "$(PYTHON)" || { echo "error: Python 3.10 is required (rasa 3.6 needs <3.11)"; exit 2; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet uv==$(UV_VERSION)
+	$(BIN)/uv pip install --quiet --python $(BIN)/python -r requirements.lock
+	$(BIN)/uv pip install --quiet --python $(BIN)/python --no-deps -e .
+	touch $@
+
+$(SPACY_DIR)/meta.json: $(BIN)/.installed bot/nlp/pipeline.py bot/nlp/entities.yml
+	$(BIN)/python -m bot.nlp.build $(SPACY_DIR)
+
+setup: $(BIN)/.installed $(SPACY_DIR)/meta.json
+
+$(MODEL): $(BIN)/.installed $(TRAINING_INPUTS)
+	$(BIN)/rasa train --fixed-model-name aftercare --out models --quiet
+
+train: setup $(MODEL)
+
+run: train
+	$(BIN)/aftercare serve
+
+test: train
+	bash .ci/services.sh
+	$(BIN)/python -m pytest -q
+
+bench: train
+	bash .ci/services.sh
+	$(BIN)/python -m bench
+
+nlu-report: setup
+	$(BIN)/python -m bench.nlu_report
+
+clean:
+	rm -rf $(VENV) .build models var

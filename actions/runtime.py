@@ -1,0 +1,55 @@
+"""What every action needs from outside: the database, the clock, the sender.
+
+Database work runs in a worker thread, never on the action server's event loop.
+"""
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime, timezone
+from functools import lru_cache
+
+from rasa_sdk import Tracker
+from sqlalchemy.engine import Engine
+
+from bot import config, identity
+from bot.dialogue import context as conversation
+from bot.dialogue.context import Context
+from bot.store import db
+
+
+@lru_cache(maxsize=1)
+def engine() -> Engine:
+    return db.make_engine(config.from_env().database_url)
+
+
+def now_of(tracker: Tracker) -> datetime:
+    """The time of the message. `aftercare ask --at` previews another moment through
+    metadata; our channels never pass the browser's or the network's metadata on."""
+    stamp = (tracker.latest_message or {}).get("metadata", {}) or {}
+    if isinstance(stamp.get("now"), str):
+        try:
+            parsed = datetime.fromisoformat(stamp["now"])
+            if parsed.tzinfo is not None:
+                return parsed
+        except ValueError:
+            pass
+    return datetime.now(timezone.utc)
+
+
+def _load(sender_id: str, now: datetime) -> Context:
+    with db.session_scope(engine()) as session:
+        return conversation.load(session, identity.parse(sender_id), now)
+
+
+def _record(context: Context, alerts: list[tuple[str, str]]) -> None:
+    with db.session_scope(engine()) as session:
+        conversation.record_alerts(session, context, alerts)
+
+
+async def load_context(tracker: Tracker, now: datetime) -> Context:
+    return await asyncio.to_thread(_load, tracker.sender_id, now)
+
+
+async def record_alerts(context: Context, alerts: list[tuple[str, str]]) -> None:
+    if alerts:
+        await asyncio.to_thread(_record, context, alerts)

@@ -1,0 +1,69 @@
+"""The red-flag safety net: a lemma and phrase lexicon that escalates whatever the
+classifier thinks, so recall never rests on the model alone.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from typing import Optional
+
+import yaml
+from spacy.language import Language
+from spacy.matcher import Matcher, PhraseMatcher
+from spacy.tokens import Doc
+
+from bot.nlp import pipeline
+
+_NEGATORS = {"no", "without", "zero", "never"}
+_NOT = {"not", "n't", "dont", "don't", "havent", "haven't", "isnt", "isn't", "nt"}
+
+
+@dataclass(frozen=True)
+class RedFlag:
+    group: str
+    text: str
+
+
+class RedFlagLexicon:
+    def __init__(self, nlp: Language, spec: dict):
+        self.nlp = nlp
+        self.lemmas = Matcher(nlp.vocab)
+        self.phrases = PhraseMatcher(nlp.vocab, attr="LOWER")
+        for group, terms in spec["groups"].items():
+            lemmas = [str(t).lower() for t in terms.get("lemmas", ())]
+            if lemmas:
+                self.lemmas.add(group, [[{"LEMMA": {"IN": lemmas}}], [{"LOWER": {"IN": lemmas}}]])
+            phrases = [nlp.make_doc(str(p).lower()) for p in terms.get("phrases", ())]
+            if phrases:
+                self.phrases.add(group, phrases)
+
+    def find(self, text: str) -> list[RedFlag]:
+        # The lookup tables are lower-case: "Blisters" and "BLISTERS" lemmatize only lowered.
+        doc = self.nlp(text.lower())
+        found = []
+        for matcher in (self.lemmas, self.phrases):
+            for match_id, start, end in matcher(doc):
+                if self._negated(doc, start):
+                    continue
+                found.append(RedFlag(self.nlp.vocab.strings[match_id], doc[start:end].text))
+        return found
+
+    def first(self, text: str) -> Optional[RedFlag]:
+        found = self.find(text)
+        return found[0] if found else None
+
+    @staticmethod
+    def _negated(doc: Doc, start: int) -> bool:
+        """'no pus', 'without a fever', 'no signs of infection': the client says it is absent."""
+        window = [t.lower_ for t in doc[max(start - 4, 0):start]]
+        if any(word in _NEGATORS for word in window[-3:]):
+            return True
+        # "not any pus", "don't have any fever"
+        return "any" in window[-2:] and any(w in _NOT for w in window)
+
+
+@lru_cache(maxsize=1)
+def lexicon() -> RedFlagLexicon:
+    spec = yaml.safe_load(resources.files(__package__).joinpath("redflags.yml").read_text("utf-8"))
+    return RedFlagLexicon(pipeline.shared(), spec)
