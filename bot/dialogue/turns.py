@@ -59,7 +59,9 @@ def treated_at(context: Context, state: State) -> Optional[datetime]:
     return None
 
 
-def _reply_for(context: Context, topic_name: str, text: str, now: datetime, state: State) -> Optional[Reply]:
+def _reply_for(
+    context: Context, topic_name: str, text: str, now: datetime, state: State, lead: bool = True
+) -> Optional[Reply]:
     protocol, card = context.protocol, context.card
     if topic_name == "contraindications":
         return answers.answer_conditions(protocol, text, card)
@@ -72,7 +74,7 @@ def _reply_for(context: Context, topic_name: str, text: str, now: datetime, stat
     when = treated_at(context, state)
     if topic_name in _NO_TIME_NEEDED or when is None:
         return answers.answer_general(protocol, topic, card) if topic.timed or when is None else None
-    return answers.answer_topic(protocol, topic, when, now, card)
+    return answers.answer_topic(protocol, topic, when, now, card, lead=lead)
 
 
 def _uncovered(context: Context, text: str, now: datetime, state: State) -> Reply:
@@ -121,7 +123,11 @@ def answer_question(context: Context, intent: str, text: str, now: datetime, sta
     if needs_time:
         return Turn([ASK_WHEN], State(state.treatment_time, None, intent, "treatment_time"))
     topics = [topic_name] + (_extra_topics(context, topic_name, text) if topic_name != "uncovered_topic" else [])
-    replies = [r for r in (_reply_for(context, t, text, now, state) for t in topics) if r is not None]
+    replies = [
+        reply
+        for index, name in enumerate(topics)
+        if (reply := _reply_for(context, name, text, now, state, lead=index == 0)) is not None
+    ]
     cleared = State(state.treatment_time, None, None, None)
     return Turn([r.text for r in replies] or [CLARIFY], cleared, _alerts_for(replies, text))
 

@@ -142,14 +142,20 @@ def treatment_lead(treated_at: datetime, now: datetime, tz: tzinfo, hours: float
 
 
 def answer_topic(
-    protocol: Protocol, topic: Topic, treated_at: datetime, now: datetime, clinic: ClinicCard
+    protocol: Protocol,
+    topic: Topic,
+    treated_at: datetime,
+    now: datetime,
+    clinic: ClinicCard,
+    lead: bool = True,
 ) -> Reply:
-    """The answer for one topic at the client's point of recovery."""
+    """The answer for one topic at the client's point of recovery; `lead` says how long ago
+    the treatment was (off for the second topic of a message, said once is enough)."""
     point = locate(topic, treated_at, now, clinic.tz)
     local_now = now.astimezone(clinic.tz)
     if point.window is None:  # the treatment is still ahead
         return answer_general(protocol, topic, clinic)
-    parts = [treatment_lead(treated_at, now, clinic.tz, point.hours)]
+    parts = [treatment_lead(treated_at, now, clinic.tz, point.hours)] if lead else []
     window = point.window
     if window.start > 0 and window.summary and not window.refer:
         opened = point.window_opened_at

@@ -1,0 +1,30 @@
+"""The `aftercare` command. Each module holds one command group; register it below."""
+from __future__ import annotations
+
+import click
+
+from bot.cli import admin, ask, demo, importer, link, protocol, widget
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def main() -> None:
+    """Aftercare: the microneedling aftercare assistant's admin tool.
+
+    The database comes from DATABASE_URL (default: a SQLite file under var/);
+    commands that use it bring its schema up to date first.
+    """
+
+
+# One entry per command group; other groups (ask, outbox, followups, link) join the list.
+COMMANDS = (
+    admin.clinic,
+    admin.client,
+    admin.treatment,
+    importer.import_command,
+    protocol.protocol,
+    demo.demo,
+    ask.ask_command,
+    link.link, widget.widget,  # web chat: personal links, the embed tag and colour
+)
+for command in COMMANDS:
+    main.add_command(command)

@@ -1,0 +1,132 @@
+"""`aftercare clinic|client|treatment ...`: the records clinic staff keep by hand."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Optional
+
+import click
+
+from bot.cli.common import read_protocol, unit_of_work, user_errors
+from bot.phones import normalize_phone, region_of
+from bot.store import queries
+from bot.store.models import Clinic, check_timezone
+from bot.timeparse import parse_local_time
+
+
+def describe_time(moment: datetime, clinic: Clinic) -> str:
+    local = moment.astimezone(clinic.tz)
+    return f"{local:%Y-%m-%d %H:%M %Z} ({moment.astimezone(timezone.utc):%H:%M} UTC)"
+
+
+def protocol_label(clinic: Clinic) -> str:
+    return f"custom ({clinic.protocol.name})" if clinic.protocol_yaml else "default"
+
+
+@click.group()
+def clinic() -> None:
+    """Add and list clinics."""
+
+
+@clinic.command("add")
+@click.option("--slug", required=True, help="Short unique id used in commands and links, e.g. glow.")
+@click.option("--name", required=True, help="The clinic's name as clients know it.")
+@click.option("--timezone", "tz_name", required=True, help="IANA timezone, e.g. America/New_York.")
+@click.option("--phone", required=True, help="The clinic's phone, with +country code (US numbers may omit it).")
+@click.option("--booking-url", default=None, help="Where clients book their next session (http/https).")
+@click.option(
+    "--protocol",
+    "protocol_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="YAML file overriding parts of the default protocol (see bot/protocols/examples).",
+)
+@click.option("--sms-number", default=None, help="Number SMS are sent from, when it is not --phone.")
+def clinic_add(slug, name, tz_name, phone, booking_url, protocol_file, sms_number) -> None:
+    """Add a clinic."""
+    # Checks that need no database come first, so bad input never creates one.
+    with user_errors():
+        check_timezone(tz_name)
+        normalize_phone(phone)
+    protocol_yaml = read_protocol(protocol_file) if protocol_file else None
+    with unit_of_work() as session:
+        added = queries.add_clinic(
+            session, slug, name, phone, tz_name, booking_url, protocol_yaml, sms_number
+        )
+    click.echo(
+        f"added clinic {added.slug}: {added.name}, {added.timezone}, {added.phone}, "
+        f"protocol {protocol_label(added)}"
+    )
+
+
+@clinic.command("list")
+def clinic_list() -> None:
+    """List the clinics with their timezone, numbers, protocol and client count."""
+    with unit_of_work() as session:
+        counts = queries.client_counts(session)
+        rows = [
+            (c.slug, c.name, c.timezone, c.phone, c.sms_from, protocol_label(c), str(counts.get(c.id, 0)))
+            for c in queries.all_clinics(session)
+        ]
+    if not rows:
+        click.echo("no clinics yet; add one with `aftercare clinic add`")
+        return
+    header = ("slug", "name", "timezone", "phone", "sms from", "protocol", "clients")
+    widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
+    for row in [header, *rows]:
+        click.echo("  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip())
+
+
+@click.group()
+def client() -> None:
+    """Add clients."""
+
+
+@client.command("add")
+@click.option("--clinic", "slug", required=True, help="The clinic's slug.")
+@click.option("--name", required=True, help="The client's name; the first word greets them.")
+@click.option("--phone", required=True, help="Mobile number; without +country code it is read in the clinic's country.")
+def client_add(slug, name, phone) -> None:
+    """Add a client to a clinic."""
+    with unit_of_work() as session:
+        added = queries.add_client(session, queries.clinic_by_slug(session, slug), name, phone)
+    click.echo(f"added client {added.name} ({added.phone}) at {slug}")
+
+
+@click.group()
+def treatment() -> None:
+    """Record treatments."""
+
+
+@treatment.command("add")
+@click.option("--phone", required=True, help="The client's phone number.")
+@click.option(
+    "--at",
+    "at_text",
+    required=True,
+    help="When the treatment ended: 'YYYY-MM-DD HH:MM' in the clinic's local time, or ISO 8601 with an offset.",
+)
+@click.option("--area", default="face", show_default=True, help="The treated area.")
+@click.option("--clinic", "slug", default=None, help="The clinic's slug; needed when the number is a client of several.")
+@click.option(
+    "--status",
+    type=click.Choice(["done", "booked"]),
+    default="done",
+    show_default=True,
+    help="done: it happened (not in the future); booked: it is planned.",
+)
+def treatment_add(phone, at_text, area, slug, status) -> None:
+    """Record a client's treatment."""
+    now = datetime.now(timezone.utc)
+    with unit_of_work() as session:
+        chosen: Optional[Clinic] = queries.clinic_by_slug(session, slug) if slug else None
+        e164 = normalize_phone(phone, region_of(chosen.phone) if chosen else "US")
+        who = queries.client_by_phone(session, e164, chosen)
+        performed_at = parse_local_time(at_text, who.clinic.tz)
+        added = queries.add_treatment(session, who, performed_at, area, status, now=now)
+        summary = (
+            f"recorded {added.status.value} treatment ({added.area}) for {who.name} ({who.phone}) "
+            f"at {who.clinic.slug}: {describe_time(added.performed_at, who.clinic)}"
+        )
+    click.echo(summary)  # only once committed
+

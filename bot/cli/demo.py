@@ -1,0 +1,65 @@
+"""`aftercare demo seed`: the demo clinic and client that `make run` shows."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import click
+
+from bot.cli.admin import describe_time
+from bot.cli.common import unit_of_work
+from bot.store import queries
+from bot.store.errors import UnknownClinic
+from bot.store.models import TreatmentStatus
+
+DEMO_CLINIC = {
+    "slug": "glow",
+    "name": "Glow Skin Studio",
+    "timezone": "America/New_York",
+    "phone": "+12125550100",
+    "booking_url": "https://glow.example/book",
+}
+DEMO_CLIENT = {"name": "Ana Diaz", "phone": "+12125550123"}
+DEMO_BOOKING_ID = "demo-seed"  # marks the demo treatment, so a re-run finds it
+HOURS_AGO = 6
+
+
+@click.group()
+def demo() -> None:
+    """Demo data for trying the assistant locally."""
+
+
+@demo.command("seed")
+def seed() -> None:
+    """Create the demo clinic and client (safe to re-run).
+
+    The demo client's treatment is set to 6 hours before now on every run, so the demo
+    always starts at the same point of recovery.
+    """
+    now = datetime.now(timezone.utc)
+    performed_at = now - timedelta(hours=HOURS_AGO)
+    done = []
+    with unit_of_work() as session:
+        try:
+            clinic = queries.clinic_by_slug(session, DEMO_CLINIC["slug"])
+            done.append(f"demo clinic {clinic.slug} already exists")
+        except UnknownClinic:
+            clinic = queries.add_clinic(session, **DEMO_CLINIC)
+            done.append(f"added demo clinic {clinic.slug} ({clinic.name}, {clinic.timezone})")
+
+        client = queries.find_client(session, clinic, DEMO_CLIENT["phone"])
+        if client is None:
+            client = queries.add_client(session, clinic, **DEMO_CLIENT)
+            done.append(f"added demo client {client.name} ({client.phone})")
+        else:
+            done.append(f"demo client {client.name} ({client.phone}) already exists")
+
+        treatment = queries.treatment_by_ref(session, clinic.id, DEMO_BOOKING_ID)
+        when = describe_time(performed_at, clinic)
+        if treatment is None:
+            queries.add_treatment(session, client, performed_at, external_ref=DEMO_BOOKING_ID, now=now)
+            done.append(f"added a done treatment {HOURS_AGO} hours ago: {when}")
+        else:
+            treatment.performed_at, treatment.status = performed_at, TreatmentStatus.done
+            done.append(f"moved the demo treatment to {HOURS_AGO} hours ago: {when}")
+    for line in done:
+        click.echo(line)

@@ -1,0 +1,74 @@
+"""`aftercare link --phone P`: a client's personal chat link; `aftercare link revoke`."""
+from __future__ import annotations
+
+from contextlib import contextmanager
+from datetime import datetime, timedelta, timezone
+from typing import Iterator, Optional
+
+import click
+from sqlalchemy.orm import Session
+
+from bot import config, links
+from bot.cli.common import fail, unit_of_work
+from bot.phones import normalize_phone, region_of
+from bot.store import queries
+from bot.store.models import Client
+
+PHONE_HELP = "The client's phone number."
+CLINIC_HELP = "The clinic's slug; needed when the number is a client of several."
+
+
+def find_client(session: Session, phone: str, slug: Optional[str]) -> Client:
+    chosen = queries.clinic_by_slug(session, slug) if slug else None
+    e164 = normalize_phone(phone, region_of(chosen.phone) if chosen else "US")
+    return queries.client_by_phone(session, e164, chosen)
+
+
+@contextmanager
+def secret_errors() -> Iterator[None]:
+    try:
+        yield
+    except links.SecretError as exc:
+        fail(str(exc))
+
+
+@click.group(invoke_without_command=True)
+@click.option("--phone", default=None, help=PHONE_HELP)
+@click.option("--clinic", "slug", default=None, help=CLINIC_HELP)
+@click.pass_context
+def link(ctx: click.Context, phone: Optional[str], slug: Optional[str]) -> None:
+    """Print a client's personal chat link (the link goes to stdout, a note to stderr).
+
+    The link opens the clinic's chat page already knowing the client's treatment. It
+    expires after AFTERCARE_LINK_TTL_DAYS days; `aftercare link revoke` cancels every
+    link the client was given so far.
+    """
+    if ctx.invoked_subcommand is not None:
+        return
+    if not phone:
+        raise click.UsageError("give the client's --phone (or use `aftercare link revoke --phone P`)")
+    settings = config.from_env()
+    now = datetime.now(timezone.utc)
+    with unit_of_work() as session, secret_errors():
+        client = find_client(session, phone, slug)
+        url = links.chat_link(settings, client, now)
+        who = f"{client.name} ({client.phone}) at {client.clinic.slug}"
+    until = now + timedelta(days=settings.link_ttl_days)
+    click.echo(url)
+    click.echo(f"chat link for {who}, valid until {until:%Y-%m-%d %H:%M} UTC", err=True)
+
+
+@link.command("revoke")
+@click.option("--phone", required=True, help=PHONE_HELP)
+@click.option("--clinic", "slug", default=None, help=CLINIC_HELP)
+def revoke(phone: str, slug: Optional[str]) -> None:
+    """Cancel every chat link a client was given so far.
+
+    Open chats with those links fall back to general guidance at their next message;
+    `aftercare link --phone P` then issues a new link that works.
+    """
+    with unit_of_work() as session:
+        client = find_client(session, phone, slug)
+        links.revoke_links(session, client, datetime.now(timezone.utc))
+        who = f"{client.name} ({client.phone}) at {client.clinic.slug}"
+    click.echo(f"revoked every chat link issued so far to {who}")

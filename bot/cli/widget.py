@@ -1,0 +1,38 @@
+"""`aftercare widget tag|color`: putting the web chat on a clinic's site."""
+from __future__ import annotations
+
+import click
+
+from bot import config
+from bot.cli.common import unit_of_work
+from bot.store import queries
+from bot.store.models import BRAND_COLOR
+
+
+@click.group()
+def widget() -> None:
+    """The web chat widget clinics put on their site."""
+
+
+@widget.command("tag")
+@click.option("--clinic", "slug", required=True, help="The clinic's slug.")
+def tag(slug: str) -> None:
+    """Print the one <script> tag that puts the chat on a clinic's site (uses PUBLIC_URL)."""
+    with unit_of_work() as session:
+        clinic = queries.clinic_by_slug(session, slug)
+    public_url = config.from_env().public_url
+    click.echo(f'<script src="{public_url}/webhooks/web/widget.js" data-clinic="{clinic.slug}" async></script>')
+
+
+@widget.command("color")
+@click.option("--clinic", "slug", required=True, help="The clinic's slug.")
+@click.argument("color")
+def color(slug: str, color: str) -> None:
+    """Set the chat's colour: a hex colour such as '#0f766e', or 'default'."""
+    value = None if color == "default" else color
+    if value is not None and not BRAND_COLOR.match(value):
+        raise click.BadParameter("use a hex colour such as '#0f766e', or 'default'", param_hint="COLOR")
+    with unit_of_work() as session:
+        clinic = queries.clinic_by_slug(session, slug)
+        clinic.brand_color = value
+    click.echo(f"{slug}: chat colour {value.lower() if value else 'default'}")

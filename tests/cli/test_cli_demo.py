@@ -1,0 +1,43 @@
+"""`aftercare demo seed`: the demo data, idempotently."""
+from datetime import datetime, timedelta, timezone
+
+from bot.store import queries
+from bot.store.db import make_engine, session_scope
+
+
+def demo_state(db_url):
+    engine = make_engine(db_url)
+    try:
+        with session_scope(engine) as session:
+            clinic = queries.clinic_by_slug(session, "glow")
+            ana = queries.client_by_phone(session, "+12125550123")
+            return clinic, ana, queries.latest_done_treatment(session, ana, datetime.now(timezone.utc))
+    finally:
+        engine.dispose()
+
+
+def test_seed_creates_the_demo_clinic_and_client(cli, db_url):
+    result = cli("demo", "seed")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines()[:2] == [
+        "added demo clinic glow (Glow Skin Studio, America/New_York)",
+        "added demo client Ana Diaz (+12125550123)",
+    ]
+    assert "added a done treatment 6 hours ago" in result.stdout
+    clinic, ana, treatment = demo_state(db_url)
+    assert (clinic.name, clinic.timezone, clinic.phone, clinic.booking_url) == (
+        "Glow Skin Studio", "America/New_York", "+12125550100", "https://glow.example/book")
+    assert ana.name == "Ana Diaz" and ana.clinic_id == clinic.id
+    age = datetime.now(timezone.utc) - treatment.performed_at
+    assert timedelta(hours=5, minutes=59) < age < timedelta(hours=6, minutes=1)
+
+
+def test_seed_twice_creates_nothing_new(cli, db_url, row_counts):
+    cli("demo", "seed")
+    counts = row_counts()
+    result = cli("demo", "seed")
+    assert result.exit_code == 0
+    assert "demo clinic glow already exists" in result.stdout
+    assert "demo client Ana Diaz (+12125550123) already exists" in result.stdout
+    assert "moved the demo treatment to 6 hours ago" in result.stdout
+    assert row_counts() == counts == {"clinics": 1, "clients": 1, "treatments": 1, "alerts": 0}
