@@ -64,3 +64,13 @@ def session(engine) -> Iterator[Session]:
     """A session for the test to commit as it likes; closed (rolled back) afterwards."""
     with Session(bind=engine, future=True, expire_on_commit=False) as session:
         yield session
+
+
+@pytest.fixture(scope="session")
+def assistant_server(tmp_path_factory):
+    """The trained assistant running for real: `.base_url`, `.database_url`, `.env`."""
+    from tests import assistant
+
+    running = assistant.start(tmp_path_factory.mktemp("assistant"))
+    yield running
+    running.stop()

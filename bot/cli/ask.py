@@ -101,6 +101,9 @@ def ask_command(message, phone, at_text, as_json, batch_file) -> None:
     """Show what a client would receive for MESSAGE, as of --at."""
     if batch_file is None and not message:
         fail("give a MESSAGE or --batch FILE")
+    if phone:
+        with user_errors():
+            normalize_phone(phone)  # a bad number fails before the model loads
     with database() as engine:
         asker = Asker(engine)
         if batch_file is not None:

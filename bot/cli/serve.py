@@ -1,0 +1,118 @@
+"""`aftercare serve`: the whole system on this machine (what `make run` starts).
+
+The action server (127.0.0.1 only), the Rasa server with our channels and no HTTP
+API, and the follow-up worker; stopped together with Ctrl-C.
+"""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Optional
+
+import click
+
+from bot import config
+from bot.config import PROJECT_ROOT
+from bot.store.db import ensure_schema
+
+DEMO_PHONE = "+12125550123"
+
+
+def _bin(name: str) -> str:
+    return str(Path(sys.executable).with_name(name))
+
+
+def processes(rasa_port: int, action_port: int, host: str, model: Path) -> list[tuple[str, list[str]]]:
+    action_url = f"http://127.0.0.1:{action_port}/webhook"
+    os.environ["ACTION_SERVER_URL"] = action_url
+    rasa = [
+        _bin("rasa"), "run", "--model", str(model), "--credentials", "credentials.yml",
+        "--endpoints", "endpoints.yml", "--port", str(rasa_port), "--interface", host,
+    ]
+    found = [
+        ("actions", [sys.executable, "-m", "actions", "--port", str(action_port)]),
+        ("rasa", rasa),
+    ]
+    worker = [_bin("aftercare"), "followups", "run"]
+    if _has_command("followups"):
+        found.append(("follow-ups", worker))
+    return found
+
+
+def _has_command(name: str) -> bool:
+    from bot.cli import main
+
+    return name in main.commands
+
+
+def _banner(rasa_port: int) -> str:
+    settings = config.from_env()
+    return "\n".join([
+        "",
+        f"aftercare is up: Rasa on port {rasa_port} (channels only, HTTP API off), actions on 127.0.0.1.",
+        f"  database:      {settings.database_url}",
+        f"  ask as the demo client:   .venv/bin/aftercare ask --phone {DEMO_PHONE} \"can I wear makeup?\"",
+        f"  web chat link:            .venv/bin/aftercare link --phone {DEMO_PHONE}",
+        f"  demo clinic page:         {settings.public_url}/webhooks/web/demo?clinic=glow",
+        f"  SMS webhook (signed):     {settings.public_url}/webhooks/twilio/webhook",
+        "  outgoing texts (no Twilio credentials): .venv/bin/aftercare outbox",
+        "Ctrl-C stops everything.",
+        "",
+    ])
+
+
+def _wait_for_port(port: int, seconds: float) -> bool:
+    import socket
+
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        with socket.socket() as sock:
+            sock.settimeout(1)
+            if sock.connect_ex(("127.0.0.1", port)) == 0:
+                return True
+        time.sleep(1)
+    return False
+
+
+@click.command("serve")
+@click.option("--port", default=5005, show_default=True, help="The Rasa server's port.")
+@click.option("--action-port", default=5055, show_default=True, help="The action server's port (127.0.0.1).")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface for the Rasa server.")
+@click.option("--model", type=click.Path(path_type=Path), default=None, help="Trained model (default: models/aftercare.tar.gz).")
+def serve_command(port: int, action_port: int, host: str, model: Optional[Path]) -> None:
+    """Start the assistant: action server, Rasa server and follow-up worker."""
+    os.chdir(PROJECT_ROOT)
+    model = model or PROJECT_ROOT / "models" / "aftercare.tar.gz"
+    if not model.exists():
+        raise click.ClickException(f"no trained model at {model}: run `make train`")
+    ensure_schema(config.from_env().database_url).dispose()
+    subprocess.run([_bin("aftercare"), "demo", "seed"], check=True)
+    running: list[tuple[str, subprocess.Popen]] = []
+
+    def stop(*_args) -> None:
+        for _name, proc in running:
+            if proc.poll() is None:
+                proc.terminate()
+        for _name, proc in running:
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+        sys.exit(0)
+
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
+    for name, argv in processes(port, action_port, host, model):
+        running.append((name, subprocess.Popen(argv)))
+    if _wait_for_port(port, 180):
+        click.echo(_banner(port))
+    while True:
+        for name, proc in running:
+            if proc.poll() is not None:
+                click.echo(f"error: the {name} process stopped (exit {proc.returncode}); stopping", err=True)
+                stop()
+        time.sleep(1)

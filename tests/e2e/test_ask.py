@@ -1,0 +1,138 @@
+"""`aftercare ask` end to end: the trained model, the actions and the database, as a
+clinic previews them. Asserts facts of the answer (the intent, the recovery hour, the
+local time named), never the exact wording the model produces today."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from datetime import datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from bot.recovery.answers import clock_text
+
+ROOT = Path(__file__).resolve().parents[2]
+AFTERCARE = str(Path(sys.executable).with_name("aftercare"))
+NEW_YORK = ZoneInfo("America/New_York")
+PHONE = "+12125550123"
+TREATED = datetime(2026, 11, 20, 14, 30, tzinfo=NEW_YORK)
+
+
+def run(env, *args, stdin=None):
+    return subprocess.run([AFTERCARE, *args], env=env, cwd=ROOT, capture_output=True, text=True,
+                          input=stdin, timeout=600)
+
+
+@pytest.fixture(scope="module")
+def env(tmp_path_factory):
+    import os
+
+    tmp = tmp_path_factory.mktemp("ask")
+    env = dict(os.environ, DATABASE_URL=f"sqlite:///{tmp / 'ask.db'}", TF_CPP_MIN_LOG_LEVEL="2",
+               AFTERCARE_DATA_DIR=str(tmp))
+    for args in (
+        ["clinic", "add", "--slug", "glow", "--name", "Glow Skin Studio", "--timezone", "America/New_York",
+         "--phone", "+12125550100", "--booking-url", "https://glow.example/book"],
+        ["client", "add", "--clinic", "glow", "--name", "Ana Diaz", "--phone", "+1 212 555 0123"],
+        ["treatment", "add", "--phone", PHONE, "--at", "2026-11-20 14:30"],
+    ):
+        result = run(env, *args)
+        assert result.returncode == 0, result.stderr
+    return env
+
+
+def at(hours: float) -> str:
+    return (TREATED + timedelta(hours=hours)).strftime("%Y-%m-%d %H:%M")
+
+
+@pytest.fixture(scope="module")
+def batch(env, tmp_path_factory):
+    """One model load for many questions; each line an independent conversation."""
+    lines = [
+        {"phone": PHONE, "at": at(6), "text": "can i wear makeup?"},
+        {"phone": PHONE, "at": at(30), "text": "can i wear makeup?"},
+        {"phone": None, "at": None, "text": "can i wear makeup?"},
+        {"phone": "+19175550199", "at": None, "text": "can i wear makeup?"},
+        {"phone": PHONE, "at": at(3), "text": "can i put foundation on? also i think there's pus coming out"},
+        {"phone": PHONE, "at": at(200), "text": "my face is still peeling, is that normal?"},
+        {"phone": PHONE, "at": at(60), "text": "is it normal that my skin is peeling"},
+        {"phone": PHONE, "at": at(5), "text": "can i have a glass of wine tonight"},
+        {"phone": PHONE, "at": at(5), "text": "x" * 10_000},
+        {"phone": PHONE, "at": at(5), "text": "😭😭😭"},
+        {"phone": "not a phone", "at": None, "text": "hi"},
+    ]
+    path = tmp_path_factory.mktemp("batch") / "in.jsonl"
+    path.write_text("\n".join(json.dumps(line) for line in lines) + "\n")
+    started = time.monotonic()
+    result = run(env, "ask", "--batch", str(path))
+    elapsed = time.monotonic() - started
+    out = [json.loads(line) for line in result.stdout.splitlines()]
+    assert len(out) == len(lines), result.stderr[-2000:]
+    return out, elapsed, result
+
+
+def test_makeup_at_6_hours_is_not_yet_and_names_the_opening_time(batch):
+    first = batch[0][0]
+    assert first["intent"] == "ask_makeup"
+    assert first["recovery_hours"] == pytest.approx(6, abs=0.01)
+    text = " ".join(first["replies"]).lower()
+    opening = clock_text(TREATED + timedelta(hours=24))  # 2:30 pm, the next day
+    assert opening in text and "tomorrow" in text
+    assert "no makeup" in text or "not yet" in text
+
+
+def test_makeup_at_30_hours_is_fine(batch):
+    second = batch[0][1]
+    assert second["intent"] == "ask_makeup"
+    assert second["recovery_hours"] == pytest.approx(30, abs=0.01)
+    text = " ".join(second["replies"]).lower()
+    assert "makeup is fine" in text and "no makeup yet" not in text
+
+
+@pytest.mark.parametrize("index", [2, 3])
+def test_unknown_sender_is_asked_when_the_treatment_was(batch, index):
+    answer = batch[0][index]
+    assert answer["recovery_hours"] is None
+    assert "when was your treatment" in " ".join(answer["replies"]).lower()
+
+
+def test_red_flag_inside_another_question_escalates_with_the_clinic_phone(batch):
+    answer = batch[0][4]
+    assert answer["intent"] == "report_red_flag"
+    assert "(212) 555-0100" in " ".join(answer["replies"])
+
+
+def test_is_this_normal_follows_the_expected_timeline(batch):
+    late, expected = batch[0][5], batch[0][6]
+    assert "(212) 555-0100" in " ".join(late["replies"])  # day 8: refer to the clinic
+    assert "(212) 555-0100" not in " ".join(expected["replies"])  # day 2: expected
+
+
+def test_uncovered_topic_is_passed_on_not_invented(batch):
+    text = " ".join(batch[0][7]["replies"]).lower()
+    assert "hasn't given guidance" in text and "alcohol" in text
+
+
+def test_bad_input_gets_an_answer_or_a_clear_error(batch):
+    out, _elapsed, result = batch
+    assert out[8]["replies"] and out[9]["replies"]
+    assert "error" in out[10] and "line 11" in out[10]["error"]
+    assert result.returncode == 1
+
+
+def test_single_question_prints_json(env):
+    result = run(env, "ask", "--phone", PHONE, "--at", at(6), "--json", "is it ok to go to the gym tomorrow")
+    assert result.returncode == 0, result.stderr[-2000:]
+    answer = json.loads(result.stdout)
+    assert set(answer) == {"intent", "confidence", "recovery_hours", "replies"}
+    assert answer["intent"] == "ask_exercise" and 0 < answer["confidence"] <= 1
+
+
+def test_bad_phone_is_a_one_line_error(env):
+    result = run(env, "ask", "--phone", "12", "hello")
+    assert result.returncode == 2
+    assert result.stderr.strip().startswith("error:") and len(result.stderr.strip().splitlines()) == 1
