@@ -73,7 +73,7 @@ def _reply_for(
         return answers.answer_uncovered(protocol, label, card)
     when = treated_at(context, state)
     if topic_name in _NO_TIME_NEEDED or when is None:
-        return answers.answer_general(protocol, topic, card) if topic.timed or when is None else None
+        return answers.answer_general(protocol, topic, card)
     return answers.answer_topic(protocol, topic, when, now, card, lead=lead)
 
 
@@ -103,10 +103,10 @@ def _extra_topics(context: Context, primary: str, text: str) -> list[str]:
 def _alerts_for(replies: list[Reply], text: str) -> list[tuple[str, str]]:
     alerts = []
     for reply in replies:
-        if reply.refer and reply.topic:
-            alerts.append(("outside_timeline", f"Outside the expected timeline ({reply.topic}): {text}"))
+        if not reply.covered:
+            alerts.append(("uncovered_topic", f"Question the protocol does not cover ({reply.topic}): {text}"))
         elif reply.refer:
-            alerts.append(("uncovered_topic", f"Question the protocol does not cover: {text}"))
+            alerts.append(("outside_timeline", f"Outside the expected timeline ({reply.topic}): {text}"))
     return alerts
 
 

@@ -34,6 +34,8 @@ _PARTS_OF_DAY = {
     "noon": "12:00",
     "midday": "12:00",
 }
+# The hour a part of the day named as today begins: before it, the client means yesterday's.
+_PART_BEGINS = {"this afternoon": 12, "this evening": 17, "tonight": 17}
 _FILLERS = re.compile(
     r"\b(i had it done|i had it|i got it done|i got it|had it done|got it done|it was done|it was|"
     r"was done|treatment was|my treatment|the treatment|microneedling|appointment|done|"
@@ -50,6 +52,8 @@ _HAS_CLOCK = re.compile(
 )
 _FUTURE = re.compile(r"\b(tomorrow|next|later|in \d+ (days?|hours?|weeks?))\b", re.IGNORECASE)
 _ONLY_ORDINAL = re.compile(r"^(\d{1,2})(st|nd|rd|th)$", re.IGNORECASE)
+_TODAY = re.compile(r"\btoday\b", re.IGNORECASE)
+_WEEKDAY = re.compile(r"\b(mon|tue|wed|thu|fri|sat|sun)[a-z]*\b", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -103,13 +107,26 @@ def parse_treatment_time(text: str, now: datetime, tz: tzinfo) -> Optional[Treat
         parsed = found[-1][1] if found else None
     if parsed is None:
         return None
-    has_clock = bool(_HAS_CLOCK.search(cleaned)) or any(p in text.lower() for p in _PARTS_OF_DAY)
+    part_of_day = any(p in text.lower() for p in _PARTS_OF_DAY)
+    has_clock = bool(_HAS_CLOCK.search(cleaned)) or part_of_day
     if not has_clock:
         parsed = parsed.replace(hour=12, minute=0, second=0, microsecond=0)
     at = parsed.replace(tzinfo=tz, fold=0)
     if at > local_now + timedelta(minutes=5):
-        # "friday" said on a Thursday means last Friday; a time later today means yesterday.
-        at = at - timedelta(days=7) if (at - local_now) > timedelta(days=1) else at - timedelta(days=1)
+        if _TODAY.search(cleaned):
+            # "this afternoon" said at 2 pm was earlier today, never yesterday: count from now,
+            # the later and so the safer guess. Said before the afternoon began (just after
+            # midnight), it is the afternoon just gone. A clock time later today is no treatment.
+            if has_clock and not part_of_day:
+                return None
+            begins = max((hour for part, hour in _PART_BEGINS.items() if part in text.lower()), default=0)
+            at = local_now if local_now.hour >= begins else at - timedelta(days=1)
+        elif at.date() == local_now.date():
+            at = at - timedelta(days=1)  # a bare time later than now: yesterday
+        elif _WEEKDAY.search(cleaned):
+            at = at - timedelta(days=7)  # "friday" said on a Thursday: last Friday
+        else:
+            return None  # a date still ahead ("the 28th" on the 23rd): ask again
     if at > local_now + timedelta(minutes=5) or local_now - at > timedelta(days=366):
         return None
     return TreatmentTime(at=min(at, local_now), time_guessed=not has_clock)

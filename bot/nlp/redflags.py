@@ -16,6 +16,7 @@ from spacy.tokens import Doc
 from bot.nlp import pipeline
 
 _NEGATORS = {"no", "without", "zero", "never"}
+_APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'"})
 _NOT = {"not", "n't", "dont", "don't", "havent", "haven't", "isnt", "isn't", "nt"}
 
 
@@ -40,13 +41,17 @@ class RedFlagLexicon:
 
     def find(self, text: str) -> list[RedFlag]:
         # The lookup tables are lower-case: "Blisters" and "BLISTERS" lemmatize only lowered.
-        doc = self.nlp(text.lower())
+        # Phones type curly apostrophes ("can’t breathe"); the lexicon spells them straight.
+        # The swap keeps every offset, so a flag's text is the client's own words.
+        lowered = text.lower()
+        doc = self.nlp(lowered.translate(_APOSTROPHES))
         found = []
         for matcher in (self.lemmas, self.phrases):
             for match_id, start, end in matcher(doc):
                 if self._negated(doc, start):
                     continue
-                found.append(RedFlag(self.nlp.vocab.strings[match_id], doc[start:end].text))
+                span = doc[start:end]
+                found.append(RedFlag(self.nlp.vocab.strings[match_id], lowered[span.start_char:span.end_char]))
         return found
 
     def first(self, text: str) -> Optional[RedFlag]:

@@ -33,6 +33,7 @@ class Reply:
     refer: bool = False
     escalate: bool = False
     window_start: Optional[float] = None
+    covered: bool = True  # False: the protocol has no guidance on `topic`
 
     @property
     def needs_staff(self) -> bool:
@@ -182,7 +183,7 @@ def answer_general(protocol: Protocol, topic: Topic, clinic: ClinicCard) -> Repl
 
 
 def answer_uncovered(protocol: Protocol, label: str, clinic: ClinicCard) -> Reply:
-    return Reply(fill(protocol.phrase("no_guidance"), clinic, topic=label), refer=True)
+    return Reply(fill(protocol.phrase("no_guidance"), clinic, topic=label), topic=label, refer=True, covered=False)
 
 
 def escalation(protocol: Protocol, clinic: ClinicCard) -> Reply:

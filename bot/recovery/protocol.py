@@ -267,6 +267,9 @@ def _build_conditions(raw: Any, source: str) -> dict[str, Condition]:
 
 
 def parse_clock(value: Any, where: str) -> time:
+    # YAML 1.1 reads an unquoted 19:00 as the base-60 number 1140 (minutes).
+    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 24 * 60:
+        return time(value // 60, value % 60)
     try:
         hours, minutes = str(value).split(":")
         return time(int(hours), int(minutes))

@@ -1,0 +1,359 @@
+"""The protocol as data: durations, windows that tile [0h, forever), overrides, validation."""
+from __future__ import annotations
+
+import math
+from datetime import time
+
+import pytest
+import yaml
+
+from bot import protocols
+from bot.recovery.protocol import (
+    ProtocolError,
+    QuietHours,
+    format_hours,
+    load,
+    merge,
+    parse_duration,
+)
+
+SOURCE = "clinics/glow.yml"
+
+
+def default_raw() -> dict:
+    return protocols.default_raw()
+
+
+def load_override(text: str):
+    return load(text, protocols.catalog(), SOURCE, base=default_raw())
+
+
+def load_alone(text: str):
+    return load(text, protocols.catalog(), SOURCE)
+
+
+def assert_tiles(topic) -> None:
+    """Sorted by start, each window begins where the previous ended; the last never ends."""
+    windows = sorted(topic.windows, key=lambda w: w.start)
+    assert windows[0].start == 0, topic.name
+    for before, after in zip(windows, windows[1:]):
+        assert before.end is not None and before.end == after.start, topic.name
+    assert windows[-1].end is None, topic.name
+
+
+# --- the default protocol ---------------------------------------------------------------
+
+def test_default_protocol_loads_with_every_documented_topic():
+    protocol = protocols.default()
+    for name in (
+        "makeup", "sun", "washing", "skincare_restart", "moisturizer", "medication", "exercise",
+        "redness_swelling", "peeling", "itching", "bruising", "pain", "results", "next_treatment",
+        "pre_treatment", "contraindications", "about_treatment",
+    ):
+        assert protocol.topic(name) is not None, name
+    # Topics the seeds do not cover have no line in the default.
+    for name in ("alcohol", "swimming", "sauna", "flying", "shaving", "hair_dye"):
+        assert protocol.topic(name) is None, name
+        assert name in protocols.catalog()
+
+
+def test_every_default_topic_tiles_zero_to_forever():
+    for topic in protocols.default().topics.values():
+        assert_tiles(topic)
+        for hours in (0, 0.01, 11.99, 12, 23.99, 24, 47.99, 48, 95.99, 96, 167.99, 168, 335.99, 336, 10_000):
+            window = topic.window_at(hours)
+            assert window is not None and window.contains(hours), (topic.name, hours)
+
+
+def test_every_default_window_names_its_sources():
+    for topic in protocols.default().topics.values():
+        for window in topic.windows:
+            assert window.sources, (topic.name, window.start)
+            assert all(source in {"000", "001", "002", "003", "004"} for source in window.sources)
+            assert window.guidance.strip()
+
+
+def test_default_windows_follow_the_protocol_table():
+    protocol = protocols.default()
+    hours = {name: [(w.start, w.end) for w in protocol.topic(name).windows] for name in protocol.topics}
+    assert hours["makeup"] == [(0, 24), (24, None)]
+    assert hours["sun"] == [(0, 336), (336, None)]
+    assert hours["skincare_restart"] == [(0, 48), (48, 96), (96, None)]
+    assert hours["medication"] == [(0, 72), (72, None)]
+    assert hours["redness_swelling"] == [(0, 96), (96, None)]
+    assert hours["peeling"] == [(0, 48), (48, 168), (168, None)]
+    assert hours["moisturizer"] == [(0, None)]
+    # Outside the expected course: the client is referred to the clinic.
+    assert protocol.topic("peeling").window_at(200).refer
+    assert protocol.topic("redness_swelling").window_at(100).refer
+    assert not protocol.topic("peeling").window_at(100).refer
+    assert not protocol.topic("makeup").window_at(30).refer
+
+
+def test_default_phrases_conditions_followups_and_quiet_hours():
+    protocol = protocols.default()
+    for key in ("escalate", "no_guidance", "human", "condition_found", "general_note"):
+        assert protocol.phrase(key)
+    assert "{topic}" in protocol.phrase("no_guidance")
+    pregnancy = protocol.conditions["pregnancy"]
+    assert pregnancy.absolute and "breastfeeding" in pregnancy.keywords
+    assert [step.key for step in protocol.followups][:2] == ["day0_evening", "day1_morning"]
+    assert protocol.followups[0].day == 0 and protocol.followups[0].at == time(19, 0)
+    assert [s.key for s in protocol.followups if s.skip_if_rebooked] == ["rebook"]
+    assert protocol.quiet_hours == QuietHours(time(21, 0), time(8, 0))
+
+
+# --- durations --------------------------------------------------------------------------
+
+@pytest.mark.parametrize(
+    "text, hours",
+    [("24h", 24), ("3d", 72), ("2w", 336), ("90m", 1.5), ("90min", 1.5), ("0h", 0), ("1.5h", 1.5), (" 12 h ", 12)],
+)
+def test_parse_duration_reads_units(text, hours):
+    assert math.isclose(parse_duration(text), hours)
+
+
+@pytest.mark.parametrize("value", ["24", "-3h", "abc", 24, 24.0, None, "", "3 days", "h", "3y", "2d4h", True])
+def test_parse_duration_refuses_values_without_a_known_unit(value):
+    with pytest.raises(ValueError, match="bad duration"):
+        parse_duration(value)
+
+
+@pytest.mark.parametrize("hours", [1.5, 12, 24, 36, 48, 72, 96, 168, 336, 672])
+def test_format_hours_reads_back(hours):
+    assert math.isclose(parse_duration(format_hours(hours)), hours)
+
+
+# --- validation: every error names the source and the topic -----------------------------
+
+def _topic_yaml(windows: str, topic: str = "makeup") -> str:
+    return f"topics:\n  {topic}:\n    windows:\n{windows}"
+
+
+W = "      - {{{0}guidance: words}}\n"  # one window, flow style
+
+
+def window(**bounds: str) -> str:
+    inner = "".join(f"{key}: {value}, " for key, value in bounds.items())
+    return W.format(inner.replace("start", "from"))
+
+
+@pytest.mark.parametrize(
+    "windows, problem",
+    [
+        (window(until="24h") + window(start="12h"), "overlap"),  # overlap
+        (window(until="12h") + window(start="24h"), "12h to 24h"),  # gap
+        (window(until="12h") + window(start="12h", until="24h"), "after 24h"),  # nothing open-ended
+        (window(start="1h"), "0h to 1h"),  # does not start at 0
+        (window(until="24h") + window(start="24h") + window(start="48h"), "only the last window may be open-ended"),
+        (window(until="24") + window(start="24"), "bad duration"),  # bare numbers
+        (window(until="-3h") + window(start="-3h"), "bad duration"),
+        (window(start="24h", until="12h") + window(start="12h"), "ends before it starts"),
+        ("      - {from: 0h}\n", "no guidance"),
+        ("      - just words\n", "not a mapping"),
+        ("", "windows"),
+    ],
+    ids=["overlap", "gap", "no-open-end", "late-start", "two-open-ends", "bare-number", "negative",
+         "reversed", "no-guidance", "not-mapping", "no-windows"],
+)
+def test_bad_windows_are_refused_naming_source_and_topic(windows, problem):
+    with pytest.raises(ProtocolError) as error:
+        load_alone(_topic_yaml(windows))
+    message = str(error.value)
+    assert SOURCE in message and "makeup" in message and problem in message
+
+
+def test_the_same_errors_are_raised_through_a_clinic_override():
+    with pytest.raises(ProtocolError) as error:
+        load_override(_topic_yaml(window(until="24h") + window(start="12h"), topic="sun"))
+    assert SOURCE in str(error.value) and "'sun'" in str(error.value)
+
+
+def test_windows_may_be_written_in_any_order():
+    protocol = load_alone(_topic_yaml(window(start="24h") + window(until="24h")))
+    assert protocol.topic("makeup").window_at(30).start == 24
+    assert protocol.topic("makeup").window_at(3).start == 0
+
+
+def test_unknown_topic_is_refused_naming_source_and_topic():
+    with pytest.raises(ProtocolError) as error:
+        load_override(_topic_yaml(window(), topic="tanning_beds"))
+    message = str(error.value)
+    assert SOURCE in message and "tanning_beds" in message and "unknown topic" in message
+
+
+def test_non_mapping_yaml_is_refused_naming_source():
+    with pytest.raises(ProtocolError, match=SOURCE):
+        load_override("- makeup\n- sun\n")
+    with pytest.raises(ProtocolError, match=SOURCE):
+        load_override("just a sentence")
+
+
+def test_invalid_yaml_is_refused_naming_source():
+    with pytest.raises(ProtocolError) as error:
+        load_override("topics:\n  makeup: {windows: [\n")
+    assert SOURCE in str(error.value) and "YAML" in str(error.value)
+
+
+def test_a_protocol_without_topics_is_refused():
+    with pytest.raises(ProtocolError, match=SOURCE):
+        load_alone("name: nothing here\n")
+    with pytest.raises(ProtocolError, match=SOURCE):
+        load_alone("")
+
+
+def test_empty_override_is_the_default():
+    assert protocols.for_clinic(None) is protocols.default()
+    assert protocols.for_clinic("  \n") is protocols.default()
+    assert load_override("").topics.keys() == protocols.default().topics.keys()
+
+
+# --- overrides --------------------------------------------------------------------------
+
+def test_seed004_example_changes_only_sun():
+    text = protocols.example_path("seed004_late_sunscreen.yml").read_text(encoding="utf-8")
+    clinic = protocols.for_clinic(text, source="clinic bright")
+    default = protocols.default()
+
+    sun = clinic.topic("sun")
+    assert [(w.start, w.end) for w in sun.windows] == [(0, 12), (12, 336), (336, None)]
+    assert "sunscreen" in sun.window_at(6).guidance.lower() and "don't" in sun.window_at(6).guidance.lower()
+    assert "SPF" in sun.window_at(12).guidance and "14 days" in sun.window_at(12).guidance
+    assert sun.window_at(336).start == 336
+    assert sun != default.topic("sun")
+
+    assert clinic.topics.keys() == default.topics.keys()
+    for name in default.topics:
+        if name != "sun":
+            assert clinic.topic(name) == default.topic(name), name
+    assert clinic.conditions == default.conditions
+    assert clinic.followups == default.followups
+    assert clinic.quiet_hours == default.quiet_hours
+    assert clinic.phrases == default.phrases
+    assert clinic.name != default.name
+
+
+def test_merge_replaces_whole_topics_and_keeps_the_rest():
+    base = {"name": "base", "topics": {"a": 1, "b": 2}, "phrases": {"x": "1", "y": "2"}, "quiet_hours": {"start": "21:00"}}
+    merged = merge(base, {"topics": {"b": 3, "c": 4}, "phrases": {"y": "9"}, "quiet_hours": {"end": "07:00"}})
+    assert merged["topics"] == {"a": 1, "b": 3, "c": 4}
+    assert merged["phrases"] == {"x": "1", "y": "9"}
+    assert merged["quiet_hours"] == {"end": "07:00"}  # a section is replaced whole
+    assert merged["name"] == "base"
+    assert base["topics"] == {"a": 1, "b": 2}  # the base is not touched
+
+
+def test_clinic_override_may_add_an_uncovered_catalog_topic():
+    text = _topic_yaml(
+        "      - {until: 48h, guidance: No alcohol for 48 hours., sources: [clinic]}\n"
+        "      - {from: 48h, summary: a drink is fine, guidance: Drink in moderation., sources: [clinic]}\n",
+        topic="alcohol",
+    )
+    protocol = load_override(text)
+    alcohol = protocol.topic("alcohol")
+    assert alcohol is not None and alcohol.label == "alcohol"
+    assert alcohol.window_at(47.9).end == 48 and alcohol.window_at(48).summary == "a drink is fine"
+    assert protocol.topic("makeup") == protocols.default().topic("makeup")
+    assert protocols.default().topic("alcohol") is None  # the default is not changed
+
+
+def test_override_phrases_and_conditions_merge_per_key():
+    text = (
+        "phrases:\n  human: \"Call {clinic_phone}, we'll help.\"\n"
+        "conditions:\n  rosacea:\n    line: Rosacea must calm down first.\n    keywords: [rosacea]\n"
+    )
+    protocol = load_override(text)
+    assert protocol.phrase("human") == "Call {clinic_phone}, we'll help."
+    assert protocol.phrase("escalate") == protocols.default().phrase("escalate")
+    assert protocol.conditions["rosacea"].keywords == ("rosacea",)
+    assert "pregnancy" in protocol.conditions
+
+
+@pytest.mark.parametrize(
+    "conditions",
+    ["conditions: [pregnant]\n", "conditions:\n  x: {line: Words.}\n", "conditions:\n  x: {keywords: [a]}\n"],
+)
+def test_bad_conditions_are_refused(conditions):
+    with pytest.raises(ProtocolError, match=SOURCE):
+        load_override(conditions)
+
+
+# --- follow-ups and quiet hours ---------------------------------------------------------
+
+def _followups(*steps: dict) -> str:
+    return yaml.safe_dump({"followups": list(steps)})
+
+
+GOOD_STEP = {"key": "day2", "day": 2, "at": "10:30", "text": "Hi {first_name}"}
+
+
+def test_followups_override_replaces_the_schedule():
+    protocol = load_override(_followups(GOOD_STEP, {**GOOD_STEP, "key": "rebook", "day": 30, "skip_if_rebooked": True}))
+    assert [(s.key, s.day, s.at) for s in protocol.followups] == [("day2", 2, time(10, 30)), ("rebook", 30, time(10, 30))]
+    assert protocol.followups[1].skip_if_rebooked and not protocol.followups[0].skip_if_rebooked
+
+
+@pytest.mark.parametrize(
+    "steps, problem",
+    [
+        ([{**GOOD_STEP, "key": ""}], "unique 'key'"),
+        ([GOOD_STEP, GOOD_STEP], "unique 'key'"),
+        ([{**GOOD_STEP, "day": -1}], "'day'"),
+        ([{**GOOD_STEP, "day": "2"}], "'day'"),
+        ([{**GOOD_STEP, "day": 1.5}], "'day'"),
+        ([{k: v for k, v in GOOD_STEP.items() if k != "day"}], "'day'"),
+        ([{**GOOD_STEP, "text": "  "}], "no text"),
+        ([{**GOOD_STEP, "at": "25:00"}], "bad clock time"),
+        ([{**GOOD_STEP, "at": "7pm"}], "bad clock time"),
+        ([{k: v for k, v in GOOD_STEP.items() if k != "at"}], "bad clock time"),
+        (["send a text"], "unique 'key'"),
+    ],
+)
+def test_bad_followups_are_refused(steps, problem):
+    with pytest.raises(ProtocolError) as error:
+        load_override(_followups(*steps))
+    assert SOURCE in str(error.value) and problem in str(error.value)
+
+
+def test_followups_must_be_a_list():
+    with pytest.raises(ProtocolError, match="must be a list"):
+        load_override("followups: {day0: hello}\n")
+
+
+def test_quiet_hours_override():
+    protocol = load_override('quiet_hours: {start: "22:30", end: "07:15"}\n')
+    assert protocol.quiet_hours == QuietHours(time(22, 30), time(7, 15))
+
+
+@pytest.mark.parametrize(
+    "text",
+    ['quiet_hours: "21:00-08:00"\n', 'quiet_hours: {start: "21:00"}\n', 'quiet_hours: {start: "9pm", end: "08:00"}\n',
+     'quiet_hours: {start: "21:75", end: "08:00"}\n'],
+)
+def test_bad_quiet_hours_are_refused(text):
+    with pytest.raises(ProtocolError) as error:
+        load_override(text)
+    assert SOURCE in str(error.value) and "quiet_hours" in str(error.value)
+
+
+@pytest.mark.parametrize(
+    "quiet, inside, outside",
+    [
+        (QuietHours(time(21, 0), time(8, 0)), [time(21, 0), time(23, 59), time(0, 0), time(7, 59)], [time(8, 0), time(12, 0), time(20, 59)]),
+        (QuietHours(time(13, 0), time(14, 0)), [time(13, 0), time(13, 59)], [time(12, 59), time(14, 0), time(0, 0)]),
+    ],
+)
+def test_quiet_hours_contain(quiet, inside, outside):
+    assert all(quiet.contains(moment) for moment in inside)
+    assert not any(quiet.contains(moment) for moment in outside)
+
+
+def test_validate_file_names_the_file(tmp_path):
+    good = tmp_path / "good.yml"
+    good.write_text(protocols.example_path("seed004_late_sunscreen.yml").read_text(encoding="utf-8"))
+    assert protocols.validate_file(good) == good.read_text()
+    bad = tmp_path / "bad.yml"
+    bad.write_text(_topic_yaml(window(until="12h") + window(start="24h"), topic="washing"))
+    with pytest.raises(ProtocolError) as error:
+        protocols.validate_file(bad)
+    assert str(bad) in str(error.value) and "washing" in str(error.value)
