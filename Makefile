@@ -16,6 +16,11 @@ export ACTION_SERVER_URL ?= http://127.0.0.1:5055/webhook
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 export SQLALCHEMY_SILENCE_UBER_WARNING ?= 1
 
+# Debian's Chromium for the browser tests; Playwright never downloads a browser.
+# A file target: it runs only when /usr/bin/chromium is missing.
+CHROMIUM := /usr/bin/chromium
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
 .PHONY: help setup run test bench train nlu-report clean
 
 help:
@@ -44,7 +49,11 @@ train: setup $(MODEL)
 run: train
 	$(BIN)/aftercare serve
 
-test: train
+$(CHROMIUM):
+	$(SUDO) apt-get update
+	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y chromium
+
+test: train $(CHROMIUM)
 	bash .ci/services.sh
 	$(BIN)/python -m pytest -q
 

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import click
 
-from bot.cli import admin, ask, demo, importer, link, protocol, widget
+from bot.cli import admin, ask, demo, importer, link, protocol, serve, widget
+from bot.cli import messaging, treatments
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -24,7 +25,11 @@ COMMANDS = (
     protocol.protocol,
     demo.demo,
     ask.ask_command,
+    serve.serve_command,
     link.link, widget.widget,  # web chat: personal links, the embed tag and colour
+    messaging.followups, messaging.outbox,  # SMS: follow-ups, their worker, the local outbox
 )
 for command in COMMANDS:
     main.add_command(command)
+for command in treatments.COMMANDS:  # treatment reschedule / cancel (their follow-ups follow)
+    admin.treatment.add_command(command)

@@ -7,6 +7,7 @@ import click
 
 from bot.cli.admin import describe_time
 from bot.cli.common import unit_of_work
+from bot.messaging import followups
 from bot.store import queries
 from bot.store.errors import UnknownClinic
 from bot.store.models import TreatmentStatus
@@ -60,6 +61,7 @@ def seed() -> None:
             done.append(f"added a done treatment {HOURS_AGO} hours ago: {when}")
         else:
             treatment.performed_at, treatment.status = performed_at, TreatmentStatus.done
+            followups.sync_treatment(session, treatment, now)
             done.append(f"moved the demo treatment to {HOURS_AGO} hours ago: {when}")
     for line in done:
         click.echo(line)

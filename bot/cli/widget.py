@@ -7,6 +7,7 @@ from bot import config
 from bot.cli.common import unit_of_work
 from bot.store import queries
 from bot.store.models import BRAND_COLOR
+from bot.web.pages import embed_tag
 
 
 @click.group()
@@ -20,8 +21,7 @@ def tag(slug: str) -> None:
     """Print the one <script> tag that puts the chat on a clinic's site (uses PUBLIC_URL)."""
     with unit_of_work() as session:
         clinic = queries.clinic_by_slug(session, slug)
-    public_url = config.from_env().public_url
-    click.echo(f'<script src="{public_url}/webhooks/web/widget.js" data-clinic="{clinic.slug}" async></script>')
+    click.echo(embed_tag(config.from_env().public_url, clinic.slug))
 
 
 @widget.command("color")

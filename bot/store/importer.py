@@ -23,6 +23,7 @@ from typing import Iterable, Iterator, Optional
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from bot.messaging import followups
 from bot.phones import normalize_phone, region_of
 from bot.store import queries
 from bot.store.errors import FutureTreatment, InvalidValue, StoreError
@@ -185,6 +186,8 @@ def _import_row(session: Session, row: CsvRow, now: datetime, clinics: dict) -> 
     if existing.client_id != client.id:
         raise InvalidValue(f"booking_id {booking_id!r} is already recorded for another client")
     changed = _update(existing, performed_at, status, area)
+    if changed:
+        followups.sync_treatment(session, existing, now)  # moved, completed or cancelled
     session.flush()
     return RowResult(row.line, UPDATED if changed else UNCHANGED, new_client=new_client)
 

@@ -45,6 +45,7 @@ NAMING_CONVENTION = {
 Base = declarative_base(metadata=MetaData(naming_convention=NAMING_CONVENTION))
 
 E164 = re.compile(r"^\+[1-9]\d{6,14}$")
+MESSAGING_SERVICE = re.compile(r"^MG[0-9a-f]{32}$")  # a Twilio Messaging Service SID
 SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")
 BRAND_COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
 ALERT_KINDS = ("red_flag", "human_request", "uncovered_topic", "outside_timeline", "photo", "bot_error")
@@ -139,7 +140,7 @@ class Clinic(_Checked, Base):
     timezone = Column(String(64), nullable=False)
     booking_url = Column(String(2000), nullable=True)
     protocol_yaml = Column(Text, nullable=True)  # the clinic's override of the default protocol
-    sms_number = Column(String(16), nullable=True)  # None: SMS go out from `phone`
+    sms_number = Column(String(34), nullable=True)  # None: SMS go out from `phone`; or a Messaging Service "MG..."
     brand_color = Column(String(7), nullable=True)  # "#0f766e", the web chat's colour; None: default
     created_at = Column(UTCDateTime, nullable=False, default=utcnow)
 
@@ -159,6 +160,8 @@ class Clinic(_Checked, Base):
 
     @validates("phone", "sms_number")
     def _phone(self, key, value):
+        if key == "sms_number" and isinstance(value, str) and MESSAGING_SERVICE.match(value):
+            return value
         return None if value is None else check_e164(value, key.replace("_", " "))
 
     @validates("timezone")
@@ -308,3 +311,7 @@ class Alert(_Checked, Base):
 
     def __repr__(self) -> str:
         return f"<Alert {self.id} {self.kind}>"
+
+
+# The messaging tables (follow-ups, alert texts, the SMS log) live in their own module.
+from bot.store import messaging_models  # noqa: E402,F401

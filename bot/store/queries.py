@@ -15,6 +15,8 @@ from sqlalchemy.orm import Session
 
 from bot import protocols
 from bot.phones import normalize_phone, region_of
+from bot.messaging import followups
+from bot.messaging.senders import normalize_sender
 from bot.store.errors import (
     AmbiguousClient,
     Conflict,
@@ -75,7 +77,7 @@ def add_clinic(
         timezone=timezone,
         booking_url=_check_url(booking_url),
         protocol_yaml=protocol_yaml,
-        sms_number=normalize_phone(sms_number, region_of(phone)) if sms_number else None,
+        sms_number=normalize_sender(sms_number, region_of(phone)) if sms_number else None,
     )
     duplicate = DuplicateClinic(f"a clinic with slug {slug!r} already exists")
     if session.scalar(select(Clinic.id).where(Clinic.slug == slug)) is not None:
@@ -144,6 +146,7 @@ def set_opt_out(session: Session, client: Client, opted_out: bool, at: datetime)
     elif not opted_out:
         client.opted_out, client.opted_out_at = False, None
     session.flush()
+    followups.sync(session, client, at)  # cancels pending follow-ups, or revives future ones
     return client
 
 
@@ -176,7 +179,9 @@ def add_treatment(
         status=status,
         external_ref=external_ref or None,
     )
-    return _insert(session, treatment, duplicate)
+    _insert(session, treatment, duplicate)
+    followups.sync_treatment(session, treatment, now or datetime.now(timezone.utc))
+    return treatment
 
 
 def treatment_by_ref(session: Session, clinic_id: int, external_ref: str) -> Optional[Treatment]:

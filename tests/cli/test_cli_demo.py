@@ -40,4 +40,7 @@ def test_seed_twice_creates_nothing_new(cli, db_url, row_counts):
     assert "demo clinic glow already exists" in result.stdout
     assert "demo client Ana Diaz (+12125550123) already exists" in result.stdout
     assert "moved the demo treatment to 6 hours ago" in result.stdout
-    assert row_counts() == counts == {"clinics": 1, "clients": 1, "treatments": 1, "alerts": 0}
+    assert row_counts() == counts == {
+        "clinics": 1, "clients": 1, "treatments": 1, "alerts": 0,
+        "followups": 5, "alert_deliveries": 0, "sms_messages": 0,  # one row per protocol step
+    }

@@ -7,7 +7,7 @@ from sqlalchemy import Column, MetaData, String, inspect
 from bot.store.db import alembic_config, downgrade, make_engine, migrate
 from bot.store.models import Base
 
-TABLES = {"clinics", "clients", "treatments", "alerts"}
+TABLES = {"clinics", "clients", "treatments", "alerts", "followups", "alert_deliveries", "sms_messages"}
 
 
 def differences(url, metadata=Base.metadata):

@@ -1,7 +1,7 @@
 """Web chat: a clinic's brand colour, and revoking a client's chat links.
 
 Revision ID: 0003
-Revises: 0001
+Revises: 0002
 Create Date: 2024-05-20
 
 Both columns are nullable: no colour means the widget's default, no cutoff means every
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0003"
-down_revision: Union[str, None] = "0001"
+down_revision: Union[str, None] = "0002"
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 

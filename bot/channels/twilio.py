@@ -1,0 +1,289 @@
+"""Two-way SMS through Twilio, signed: POST /webhooks/twilio/webhook and /webhooks/twilio/status.
+
+Every request must carry a valid X-Twilio-Signature, computed by Twilio over the public
+URL it called (PUBLIC_URL + path: the server runs behind a proxy, so the URL it sees is
+not the one Twilio signed) and the form fields; anything else gets 403 before any other
+work. Rasa's stock twilio channel checks nothing.
+
+An inbound text is, in this order: a duplicate (same MessageSid: ignored), a carrier
+keyword (STOP and friends opt out with no reply of ours, since Twilio confirms; START
+opts back in; HELP gets the clinic's name and phone), a photo (acknowledged, its URL
+handed to the staff in an alert, never judged), or a question for the assistant. The
+assistant's replies are collected, split for SMS and sent through the gateway's REST
+client (not TwiML), and the webhook answers an empty <Response/> well within Twilio's
+15 seconds. Whatever fails inside, the answer is still a valid 200: the client is told
+we'll get back to them and the staff get an alert.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from datetime import datetime, timezone
+from functools import cached_property
+from typing import Any, Awaitable, Callable, Optional
+
+from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+from sqlalchemy.engine import Engine
+from twilio.request_validator import RequestValidator
+
+from bot import config, identity
+from bot.channels import sms_keywords, sms_texts
+from bot.config import Settings
+from bot.messaging import inbound, ledger
+from bot.messaging.gateway import PERMANENT, UNSUBSCRIBED, Gateway, Outgoing, SendError
+from bot.messaging.inbound import Correspondent
+from bot.messaging.split import MAX_MESSAGE_CHARS, split_sms
+from bot.store.db import make_engine, session_scope
+
+log = logging.getLogger(__name__)
+
+EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response/>'
+BOT_TIMEOUT = 8.0  # seconds the assistant may take for one turn
+WEBHOOK_BUDGET = 12.0  # seconds until we answer Twilio whatever is still running (its limit: 15)
+SEND_TIMEOUT = 4.0  # HTTP timeout of one REST send of a reply
+HARD_MARGIN = 1.5  # seconds past the budget at which the webhook answers no matter what
+MAX_MEDIA = 10  # Twilio's own limit of media per MMS
+
+
+def _twiml() -> HTTPResponse:
+    return response.text(EMPTY_TWIML, content_type="text/xml")
+
+
+def _int(value: Any) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return 0
+
+
+def reply_text(messages: list[dict]) -> str:
+    """The assistant's collected utterances as one text: they are sent as numbered parts
+    of one reply, because separately sent texts may reach the phone out of order."""
+    blocks = []
+    for message in messages:
+        lines = [message.get("text") or ""]
+        lines += [button.get("title", "") for button in message.get("buttons") or []]
+        if message.get("image"):
+            lines.append(message["image"])
+        block = "\n".join(line for line in lines if line)
+        if block.strip():
+            blocks.append(block.strip())
+    return "\n\n".join(blocks)
+
+
+class SignedTwilioInput(InputChannel):
+    """Configured by environment (PUBLIC_URL, TWILIO_*), not by credentials.yml."""
+
+    @classmethod
+    def name(cls) -> str:
+        return "twilio"
+
+    @classmethod
+    def from_credentials(cls, credentials: Optional[dict]) -> "SignedTwilioInput":
+        return cls()
+
+    def __init__(
+        self,
+        settings: Optional[Settings] = None,
+        engine: Optional[Engine] = None,
+        gateway: Optional[Gateway] = None,
+        clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
+        bot_timeout: float = BOT_TIMEOUT,
+        budget: float = WEBHOOK_BUDGET,
+    ) -> None:
+        self.settings = settings or config.from_env()
+        self._engine = engine
+        self._gateway = gateway
+        self.clock = clock
+        self.bot_timeout = bot_timeout
+        self.budget = budget
+        token = self.settings.twilio_auth_token
+        self.validator = RequestValidator(token) if token else None
+        if self.validator is None:
+            log.warning("TWILIO_AUTH_TOKEN is not set: every SMS webhook request will be refused (403)")
+
+    @cached_property
+    def engine(self) -> Engine:
+        # On SQLite a unit of work that reads and then writes must take the write lock up
+        # front, or concurrent webhooks fail with "database is locked" instead of waiting.
+        engine = self._engine or make_engine(self.settings.database_url)
+        return engine.execution_options(sqlite_begin="IMMEDIATE")
+
+    @cached_property
+    def gateway(self) -> Gateway:
+        return self._gateway or Gateway.from_settings(self.settings, timeout=SEND_TIMEOUT)
+
+    # Signatures
+
+    def is_signed(self, request: Request) -> bool:
+        signature = request.headers.get("X-Twilio-Signature", "")
+        if self.validator is None or not signature:
+            return False
+        url = self.settings.public_url + request.path
+        if request.query_string:
+            url += "?" + request.query_string
+        try:
+            return self.validator.validate(url, request.form, signature)
+        except Exception:  # a malformed body is a forged one
+            return False
+
+    # Blocking work, run in worker threads
+
+    def _db(self, work: Callable, *args):
+        def unit():
+            with session_scope(self.engine) as session:
+                return work(session, *args)
+
+        return asyncio.to_thread(unit)
+
+    def _deliver_all(self, who: Correspondent, to: str, sender: str, text: str, purpose: str) -> None:
+        for part in split_sms(text):
+            try:
+                self.gateway.deliver(self.engine, Outgoing(to, sender, part, purpose, who.clinic_id))
+            except SendError as error:
+                self._reply_failed(who, to, sender, error)
+                return
+
+    def _reply_failed(self, who: Correspondent, to: str, sender: str, error: SendError) -> None:
+        log.warning("reply to an SMS could not be sent: %s", error)
+        with session_scope(self.engine) as session:
+            if error.kind == PERMANENT and error.code == UNSUBSCRIBED:
+                inbound.set_opted_out(session, to, sender, True, self.clock())
+            else:
+                inbound.alert(session, who, "bot_error", f"A reply by SMS could not be sent ({error}).")
+
+    async def _send(self, who: Correspondent, to: str, sender: str, text: str, purpose: str, deadline: float) -> None:
+        """Send within what is left of the webhook's time; a send still running then goes
+        on in its thread after Twilio has its answer."""
+        remaining = max(deadline - time.monotonic(), 0.1)
+        try:
+            await asyncio.wait_for(
+                asyncio.shield(asyncio.to_thread(self._deliver_all, who, to, sender, text, purpose)), remaining
+            )
+        except asyncio.TimeoutError:
+            log.warning("answering Twilio before the reply's sending finished")
+
+    # The webhook
+
+    async def handle(self, request: Request, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> HTTPResponse:
+        deadline = time.monotonic() + self.budget
+        form = request.form
+        sender, to = (form.get("From") or "").strip(), (form.get("To") or "").strip()
+        body = (form.get("Body") or "")[:MAX_MESSAGE_CHARS]  # Twilio's own limit for one text
+        if not sender.startswith("+") or not to:
+            log.info("signed SMS webhook without usable From/To: ignored")
+            return _twiml()
+        try:
+            who = await self._db(inbound.receive, form.get("MessageSid") or "", sender, to)
+        except Exception:
+            log.exception("cannot look up the sender of an SMS")
+            who = Correspondent()
+        if who is None:
+            return _twiml()  # the same MessageSid again: already handled
+
+        keyword = sms_keywords.keyword(body)
+        opting_in = keyword == sms_keywords.START or (keyword == sms_keywords.YES and who.opted_out)
+        if keyword == sms_keywords.STOP or opting_in:
+            # Twilio's own opt-out handling confirms to the client; we only record it.
+            await self._db(inbound.set_opted_out, sender, to, not opting_in, self.clock())
+            return _twiml()
+        if keyword == sms_keywords.HELP:
+            await self._send(who, sender, to, sms_texts.text(who, "sms_help"), "help", deadline)
+            return _twiml()
+
+        media = [form.get(f"MediaUrl{i}") for i in range(min(_int(form.get("NumMedia")), MAX_MEDIA))]
+        if media:
+            await self._photo(who, sender, to, body, [url for url in media if url], deadline)
+            return _twiml()
+        if who.opted_out:
+            # No text can reach them (Twilio would refuse, 21610); the staff still see it.
+            await self._db(inbound.alert, who, "human_request", f"A client who opted out of texts wrote: {body}")
+            return _twiml()
+        await self._converse(who, sender, to, body, form.get("MessageSid"), on_new_message, deadline)
+        return _twiml()
+
+    async def _photo(self, who: Correspondent, sender: str, to: str, body: str, urls: list[str], deadline: float) -> None:
+        note = f"Photo{'s' if len(urls) > 1 else ''} received by SMS: " + " ".join(urls)
+        if body.strip():
+            note += f" With the text: {body.strip()}"
+        try:
+            await self._db(inbound.alert, who, "photo", note)
+        except Exception:
+            log.exception("cannot record the alert for an MMS")
+        await self._send(who, sender, to, sms_texts.text(who, "sms_photo"), "ack", deadline)
+
+    async def _converse(self, who, sender, to, body, sid, on_new_message, deadline) -> None:
+        collector = CollectingOutputChannel()
+        message = UserMessage(
+            body,
+            collector,
+            sender_id=identity.sms(sender, to),
+            input_channel=self.name(),
+            metadata={"message_sid": sid} if sid else None,
+        )
+        try:
+            await asyncio.wait_for(on_new_message(message), self.bot_timeout)
+            text = reply_text(collector.messages)
+            purpose = "reply"
+        except Exception as exc:  # includes the timeout: the client must not be left hanging
+            if isinstance(exc, asyncio.TimeoutError):
+                log.warning("the assistant took longer than %ss on an SMS", self.bot_timeout)
+                reason = "took too long"
+            else:
+                log.exception("the assistant failed on an SMS")
+                reason = f"failed ({type(exc).__name__})"
+            text, purpose = sms_texts.text(who, "sms_fallback"), "fallback"
+            try:
+                await self._db(inbound.alert, who, "bot_error", f"The assistant {reason} answering this SMS: {body}")
+            except Exception:
+                log.exception("cannot record the alert for a failed SMS turn")
+        if text:
+            await self._send(who, sender, to, text, purpose, deadline)
+
+    async def status(self, request: Request) -> HTTPResponse:
+        form = request.form
+        sid, state = form.get("MessageSid") or "", form.get("MessageStatus") or ""
+        code = _int(form.get("ErrorCode")) or None
+
+        def update(session):
+            ledger.update_status(session, sid, state, code, self.clock())
+            if code == UNSUBSCRIBED:
+                inbound.unsubscribed(session, sid, self.clock())
+
+        if sid and state:
+            await self._db(update)
+        return response.empty()
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        blueprint = Blueprint("signed_twilio_webhook", __name__)
+
+        @blueprint.route("/", methods=["GET"])
+        async def health(_: Request) -> HTTPResponse:
+            return response.json({"status": "ok"})
+
+        @blueprint.route("/webhook", methods=["POST"])
+        async def webhook(request: Request) -> HTTPResponse:
+            if not self.is_signed(request):
+                return response.text("forbidden", status=403)
+            try:
+                # The steps keep to the budget; this bounds what they cannot (a locked database).
+                return await asyncio.wait_for(self.handle(request, on_new_message), self.budget + HARD_MARGIN)
+            except Exception:
+                log.exception("SMS webhook failed")
+                return _twiml()  # Twilio still gets a valid answer
+
+        @blueprint.route("/status", methods=["POST"])
+        async def status(request: Request) -> HTTPResponse:
+            if not self.is_signed(request):
+                return response.text("forbidden", status=403)
+            try:
+                return await self.status(request)
+            except Exception:
+                log.exception("SMS status callback failed")
+                return response.empty()
+
+        return blueprint

@@ -1,0 +1,190 @@
+"""The one way an SMS leaves the system.
+
+With TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN set, messages go through Twilio's REST API
+(at TWILIO_API_URL); without them they land in the local outbox (rows of sms_messages,
+shown by `aftercare outbox`), so the whole flow works offline.
+
+`send()` has the only outside effect and touches no database; `record()` logs what was
+sent in the caller's transaction. The worker relies on that split: for the outbox,
+"sending" only makes an id and the row written by `record()` is the delivery, committed
+together with the job's "sent" mark, so an outbox message is stored exactly once.
+"""
+from __future__ import annotations
+
+import logging
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Optional
+
+import requests
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
+from twilio.base.exceptions import TwilioRestException
+
+from bot.config import Settings
+from bot.messaging import ledger
+from bot.messaging.senders import is_messaging_service
+from bot.messaging.twilio_rest import ClientPool
+from bot.store.db import session_scope
+from bot.store.messaging_models import OUTBOX, TWILIO, SmsMessage
+
+log = logging.getLogger(__name__)
+
+STATUS_CALLBACK_PATH = "/webhooks/twilio/status"
+
+# How a failed send ends. RETRY: not sent, try again later. UNCERTAIN: it may have gone
+# out (a timeout, a 5xx), so ask Twilio before trying again. PERMANENT: never retried.
+RETRY, UNCERTAIN, PERMANENT = "retry", "uncertain", "permanent"
+
+UNSUBSCRIBED = 21610
+SAME_NUMBERS = 21266
+# Twilio error codes that no retry can fix (https://www.twilio.com/docs/api/errors).
+PERMANENT_CODES = {
+    UNSUBSCRIBED: "the recipient has opted out (STOP)",
+    21211: "invalid 'To' number",
+    21614: "'To' is not a mobile number",
+    21408: "sending to this region is not enabled",
+    21612: "Twilio cannot route to this number",
+    21606: "'From' cannot send SMS",
+    21617: "the message is too long",
+    SAME_NUMBERS: "'To' and 'From' are the same number",
+}
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    to: str
+    sender: str  # a phone number, or a Messaging Service SID ("MG...")
+    body: str
+    purpose: str  # reply, help, followup, alert ... (kept in the log)
+    clinic_id: Optional[int] = None
+
+
+@dataclass(frozen=True)
+class Sent:
+    sid: str
+    status: str
+    transport: str
+
+
+class SendError(Exception):
+    def __init__(self, kind: str, message: str, code: Optional[int] = None, http_status: Optional[int] = None):
+        super().__init__(message)
+        self.kind, self.code, self.http_status = kind, code, http_status
+
+
+def _classify(exc: TwilioRestException) -> SendError:
+    code = exc.code if isinstance(exc.code, int) else None
+    message = PERMANENT_CODES.get(code) or str(exc.msg or "")[:250]
+    if exc.status == 429:
+        return SendError(RETRY, "rate limited (429)", code, exc.status)
+    if exc.status >= 500:
+        return SendError(UNCERTAIN, f"Twilio server error {exc.status}", code, exc.status)
+    if exc.status in (401, 403):
+        # A wrong or revoked credential: fixable by the operator, so the message waits.
+        return SendError(RETRY, f"Twilio refused the credentials ({exc.status})", code, exc.status)
+    return SendError(PERMANENT, message, code, exc.status)
+
+
+def _connection_failure(exc: requests.RequestException) -> SendError:
+    """A request that never reached Twilio is safe to retry; one cut off after it was
+    sent (read timeout, reset) may have been delivered."""
+    reason = getattr(exc.args[0], "reason", None) if exc.args else None
+    never_sent = isinstance(exc, requests.ConnectTimeout) or "NewConnectionError" in type(reason).__name__
+    return SendError(RETRY if never_sent else UNCERTAIN, f"{type(exc).__name__} talking to Twilio")
+
+
+class TwilioTransport:
+    name = TWILIO
+
+    def __init__(self, settings: Settings, timeout: float) -> None:
+        self._clients = ClientPool(
+            settings.twilio_account_sid, settings.twilio_auth_token, settings.twilio_api_url, timeout
+        )
+        self._status_callback = settings.public_url + STATUS_CALLBACK_PATH
+
+    def send(self, message: Outgoing) -> Sent:
+        if message.to == message.sender:
+            raise SendError(PERMANENT, PERMANENT_CODES[SAME_NUMBERS], SAME_NUMBERS)
+        params = {"to": message.to, "body": message.body, "status_callback": self._status_callback}
+        if is_messaging_service(message.sender):
+            params["messaging_service_sid"] = message.sender
+        else:
+            params["from_"] = message.sender
+        try:
+            created = self._clients.get().messages.create(**params)
+        except TwilioRestException as exc:
+            raise _classify(exc) from exc
+        except requests.RequestException as exc:
+            raise _connection_failure(exc) from exc
+        return Sent(created.sid, created.status or "queued", TWILIO)
+
+    def candidates(self, message: Outgoing, since: datetime) -> list[Sent]:
+        """Messages Twilio holds with this recipient and text, created at or after `since`:
+        how a send whose outcome was lost (a killed worker, a timeout) is found again."""
+        params = {"to": message.to, "limit": 50}
+        if not is_messaging_service(message.sender):
+            params["from_"] = message.sender
+        try:
+            found = self._clients.get().messages.list(**params)
+        except TwilioRestException as exc:
+            raise _classify(exc) from exc
+        except requests.RequestException as exc:
+            raise SendError(RETRY, f"{type(exc).__name__} asking Twilio for sent messages") from exc
+        wanted = " ".join(message.body.split())
+        return [
+            Sent(m.sid, m.status or "queued", TWILIO)
+            for m in found
+            if m.date_created is not None and m.date_created >= since and " ".join((m.body or "").split()) == wanted
+        ]
+
+
+class OutboxTransport:
+    """No Twilio account: a message is "sent" when its outbox row is committed."""
+
+    name = OUTBOX
+
+    def send(self, message: Outgoing) -> Sent:
+        return Sent("OB" + uuid.uuid4().hex, "stored", OUTBOX)
+
+    def candidates(self, message: Outgoing, since: datetime) -> list[Sent]:
+        return []  # an outbox row is written with its job's "sent" mark: never in doubt
+
+
+class Gateway:
+    def __init__(self, transport) -> None:
+        self.transport = transport
+
+    @classmethod
+    def from_settings(cls, settings: Settings, timeout: float = 10.0) -> "Gateway":
+        if settings.twilio_enabled:
+            return cls(TwilioTransport(settings, timeout))
+        return cls(OutboxTransport())
+
+    @property
+    def name(self) -> str:
+        return self.transport.name
+
+    def send(self, message: Outgoing) -> Sent:
+        """Hand the message to Twilio (or make its outbox id); raises SendError."""
+        return self.transport.send(message)
+
+    def candidates(self, message: Outgoing, since: datetime) -> list[Sent]:
+        return self.transport.candidates(message, since)
+
+    def record(self, session: Session, message: Outgoing, sent: Sent) -> SmsMessage:
+        return ledger.record_outbound(session, message, sent)
+
+    def deliver(self, engine: Engine, message: Outgoing) -> Sent:
+        """Send now and log it (replies to a client, who is waiting). Blocking: call it
+        from a worker thread, never on an event loop."""
+        sent = self.send(message)
+        try:
+            with session_scope(engine) as session:
+                self.record(session, message, sent)
+        except Exception:
+            if sent.transport == OUTBOX:
+                raise  # the row was the delivery
+            log.exception("SMS %s was sent but could not be logged", sent.sid)
+        return sent

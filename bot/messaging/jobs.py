@@ -1,0 +1,96 @@
+"""The two kinds of job the worker sends, and what differs between them: which table,
+whom the text goes to and from, what it says, and when it must not go at all."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Union
+
+from sqlalchemy import exists, literal, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session, joinedload
+
+from bot import links
+from bot.config import Settings
+from bot.messaging import followups, schedule, texts
+from bot.messaging.gateway import Outgoing
+from bot.store import queries
+from bot.store.messaging_models import PENDING, SKIPPED, AlertDelivery, FollowUp
+from bot.store.models import Alert, UTCDateTime
+
+# A follow-up this late (the worker was down) is skipped rather than sent out of context.
+MAX_LATENESS = timedelta(hours=24)
+TOO_LATE = "more than 24 hours late"
+
+
+@dataclass(frozen=True)
+class Postpone:
+    until: datetime  # not now (the clinic's quiet hours): try again then
+
+
+# What prepare() returns: the message, (status, reason) when it must not be sent, or Postpone.
+Prepared = Union[Outgoing, tuple[str, str], Postpone]
+
+
+class FollowUpJobs:
+    model = FollowUp
+    purpose = "followup"
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+
+    def load(self, session: Session, job_id: int) -> FollowUp:
+        related = (FollowUp.client, FollowUp.clinic, FollowUp.treatment)
+        return session.get(FollowUp, job_id, options=[joinedload(r) for r in related])
+
+    def prepare(self, session: Session, row: FollowUp, now: datetime) -> Prepared:
+        client, clinic, treatment = row.client, row.clinic, row.treatment
+        step = followups.step_of(clinic.protocol, row.step_key)
+        blocked = followups.obstacle(treatment, client, step, row.due_at, followups.later_start(session, treatment))
+        if blocked is not None:
+            return blocked
+        if now - row.due_at > MAX_LATENESS:
+            return SKIPPED, TOO_LATE
+        # Due times avoid quiet hours, but a late worker or a retry's backoff may not.
+        quiet = clinic.protocol.quiet_hours
+        if quiet.contains(now.astimezone(clinic.tz).time()):
+            return Postpone(schedule.after_quiet_hours(now, quiet, clinic.tz))
+        if row.body is None:  # written once: a retry sends the very same text
+            link = links.chat_link(self.settings, client, now) if texts.needs_chat_link(step) else ""
+            row.body = texts.followup_body(step, clinic, client, link)
+        return Outgoing(client.phone, clinic.sms_from, row.body, self.purpose, clinic.id)
+
+    def unsubscribed(self, session: Session, row: FollowUp, now: datetime) -> None:
+        """Twilio says the client has opted out (21610): record it, which cancels the rest."""
+        queries.set_opt_out(session, row.client, True, now)
+
+
+class AlertJobs:
+    """Staff alerts, texted to the clinic's phone at any hour. Actions and channels only
+    insert Alert rows; `enqueue` gives each unhandled alert its one delivery row."""
+
+    model = AlertDelivery
+    purpose = "alert"
+
+    def load(self, session: Session, job_id: int) -> AlertDelivery:
+        return session.get(AlertDelivery, job_id, options=[joinedload(AlertDelivery.alert), joinedload(AlertDelivery.clinic)])
+
+    def enqueue(self, session: Session, now: datetime) -> None:
+        stamp = literal(now, UTCDateTime())  # due at once, on this worker's clock
+        waiting = select(Alert.id, Alert.clinic_id, literal(PENDING), stamp, literal(0), stamp).where(Alert.handled_at.is_(None), ~exists().where(AlertDelivery.alert_id == Alert.id))
+        dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+        columns = ["alert_id", "clinic_id", "status", "due_at", "attempts", "created_at"]
+        # Two workers may enqueue the same alert at once: the unique alert_id keeps one.
+        statement = dialect.insert(AlertDelivery).from_select(columns, waiting)
+        session.execute(statement.on_conflict_do_nothing(index_elements=["alert_id"]))
+
+    def prepare(self, session: Session, row: AlertDelivery, now: datetime) -> Prepared:
+        alert, clinic = row.alert, row.clinic
+        if alert.handled_at is not None:
+            return SKIPPED, "handled before it was texted"
+        if row.body is None:
+            row.body = texts.alert_body(alert)
+        return Outgoing(clinic.phone, clinic.sms_from, row.body, self.purpose, clinic.id)
+
+    def unsubscribed(self, session: Session, row: AlertDelivery, now: datetime) -> None:
+        pass  # the clinic's own phone said STOP: nothing of the client's to change

@@ -1,0 +1,300 @@
+"""`aftercare followups run`: send every due follow-up and staff alert exactly once.
+
+Each job goes through four short transactions, never holding a lock while Twilio talks:
+
+1. claim: a batch of due rows is marked with this worker's id and time (its lease).
+   On PostgreSQL `SELECT ... FOR UPDATE SKIP LOCKED` lets several workers claim side by
+   side without waiting for or doubling each other; SQLite has no row locks (its claim
+   takes the whole database's write lock, and one worker is what we support there).
+2. take: right before sending, the worker renews its lease if the row is still its own
+   and still pending (so a slow batch never outlives the lease unnoticed), writes the text
+   once, and marks the row "in doubt" (a send is starting).
+3. send through the gateway, outside any transaction.
+4. record: the Twilio SID and "sent" (a row with a SID is never sent again), or the
+   failure: retried later with exponential backoff (429, 5xx, network), or final.
+
+A worker killed between 2 and 4 leaves the row claimed and in doubt. Once its lease has
+expired another worker takes it and, because it is in doubt, first asks Twilio for a
+message with that recipient and text created since; if there is one, its SID is recorded
+instead of sending again.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import random
+import socket
+import threading
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from typing import Callable, Optional
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.engine import Engine
+
+from bot.config import Settings
+from bot.messaging import ledger
+from bot.messaging.gateway import PERMANENT, RETRY, UNSUBSCRIBED, Gateway, Outgoing, SendError, Sent
+from bot.messaging.jobs import AlertJobs, FollowUpJobs, Postpone
+from bot.store.db import session_scope
+from bot.store.messaging_models import FAILED, PENDING, SENT
+
+log = logging.getLogger(__name__)
+
+# Twilio's clock and ours may differ a little when looking for a message sent in doubt.
+CLOCK_MARGIN = timedelta(minutes=2)
+
+
+@dataclass(frozen=True)
+class WorkerOptions:
+    batch: int = 50
+    lease: timedelta = timedelta(seconds=60)  # well above one send's HTTP timeout
+    interval: float = 5.0  # seconds between polls when nothing is due
+    max_attempts: int = 8
+    backoff_base: timedelta = timedelta(seconds=30)
+    backoff_cap: timedelta = timedelta(hours=1)
+
+
+@dataclass
+class Tally:
+    sent: int = 0
+    skipped: int = 0
+    failed: int = 0
+    retrying: int = 0
+    postponed: int = 0  # quiet hours in the clinic
+    lost: int = 0  # claimed rows another worker or a change got to first
+
+    def add(self, other: "Tally") -> None:
+        for name in ("sent", "skipped", "failed", "retrying", "postponed", "lost"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
+    @property
+    def handled(self) -> int:
+        return self.sent + self.skipped + self.failed + self.retrying + self.postponed + self.lost
+
+    def __str__(self) -> str:
+        return (
+            f"sent {self.sent}, skipped {self.skipped}, failed {self.failed}, "
+            f"retrying {self.retrying}, postponed {self.postponed}"
+        )
+
+
+@dataclass(frozen=True)
+class Taken:
+    message: Outgoing
+    doubt_before: Optional[datetime]  # when an earlier send of this job fell in doubt
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def default_worker_id() -> str:
+    return f"{socket.gethostname()[:30]}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+
+
+@dataclass
+class Worker:
+    engine: Engine
+    gateway: Gateway
+    settings: Settings
+    options: WorkerOptions = field(default_factory=WorkerOptions)
+    clock: Callable[[], datetime] = utcnow
+    worker_id: str = field(default_factory=default_worker_id)
+
+    def __post_init__(self) -> None:
+        self.alerts = AlertJobs()
+        self.kinds = (FollowUpJobs(self.settings), self.alerts)
+        # SQLite: every transaction here writes, so BEGIN IMMEDIATE takes the write lock
+        # before reading (a claim sees no rows another claim is taking; the channel and
+        # the actions writing to the same file make us wait, not fail). Ignored elsewhere.
+        self.engine = self.engine.execution_options(sqlite_begin="IMMEDIATE")
+
+    # The loop
+
+    def run(self, once: bool = False, stop: Optional[threading.Event] = None) -> Tally:
+        """Poll until `stop` is set; with `once`, until nothing is due any more."""
+        stop = stop or threading.Event()
+        total = Tally()
+        while not stop.is_set():
+            done = self.run_once(stop)
+            total.add(done)
+            if done.handled:
+                log.info("%s: %s", self.worker_id, done)
+            elif once:
+                break
+            else:
+                stop.wait(self.options.interval)
+        return total
+
+    def run_once(self, stop: Optional[threading.Event] = None) -> Tally:
+        """One batch of each kind of job."""
+        tally = Tally()
+        with session_scope(self.engine) as session:
+            self.alerts.enqueue(session, self.clock())
+        for kind in self.kinds:
+            claimed = self.claim(kind)
+            for index, job_id in enumerate(claimed):
+                if stop is not None and stop.is_set():
+                    self.release(kind, claimed[index:])  # untouched: free for the next worker now
+                    break
+                self.process(kind, job_id, tally)
+        return tally
+
+    # The four steps
+
+    def claim(self, kind) -> list[int]:
+        model, now = kind.model, self.clock()
+        with session_scope(self.engine) as session:
+            ids = list(
+                session.scalars(
+                    select(model.id)
+                    .where(
+                        model.status == PENDING,
+                        model.sid.is_(None),
+                        model.due_at <= now,
+                        or_(model.next_attempt_at.is_(None), model.next_attempt_at <= now),
+                        or_(model.claimed_at.is_(None), model.claimed_at < now - self.options.lease),
+                    )
+                    .order_by(model.due_at, model.id)
+                    .limit(self.options.batch)
+                    .with_for_update(skip_locked=True)
+                )
+            )
+            if ids:
+                session.execute(
+                    update(model)
+                    .where(model.id.in_(ids))
+                    .values(claimed_at=now, claimed_by=self.worker_id, attempts=model.attempts + 1)
+                    .execution_options(synchronize_session=False)
+                )
+        return ids
+
+    def release(self, kind, job_ids: list[int]) -> None:
+        model = kind.model
+        with session_scope(self.engine) as session:
+            session.execute(
+                update(model)
+                .where(model.id.in_(job_ids), model.claimed_by == self.worker_id)
+                .values(claimed_at=None, claimed_by=None)
+                .execution_options(synchronize_session=False)
+            )
+
+    def process(self, kind, job_id: int, tally: Tally) -> None:
+        try:
+            taken = self.take(kind, job_id)
+        except Exception as exc:  # one broken row (a protocol, a link secret) must not stop the rest
+            log.exception("%s: cannot prepare job %s of %s", self.worker_id, job_id, kind.model.__tablename__)
+            error = SendError(RETRY, f"cannot prepare the text: {exc}")
+            self.record_failure(kind, job_id, error, None, tally, sending_began=False)
+            return
+        if taken is None:
+            tally.lost += 1
+            return
+        if isinstance(taken, Postpone):
+            tally.postponed += 1
+            return
+        if not isinstance(taken, Taken):
+            tally.skipped += 1  # (status, reason): must not be sent
+            return
+        message, doubt_before = taken.message, taken.doubt_before
+        try:
+            sent = self.find_earlier_send(message, doubt_before) if doubt_before else None
+            if sent is None:
+                sent = self.gateway.send(message)
+        except SendError as error:
+            self.record_failure(kind, job_id, error, doubt_before, tally)
+            return
+        self.record_sent(kind, job_id, message, sent)
+        tally.sent += 1
+
+    def take(self, kind, job_id: int):
+        """A Taken job; a (status, reason) tuple when it must not be sent (it is marked so);
+        Postpone when not now; None when it is no longer ours to send."""
+        model, now = kind.model, self.clock()
+        with session_scope(self.engine) as session:
+            renewed = session.execute(
+                update(model)
+                .where(
+                    model.id == job_id,
+                    model.claimed_by == self.worker_id,
+                    model.status == PENDING,
+                    model.sid.is_(None),
+                )
+                .values(claimed_at=now)
+                .execution_options(synchronize_session=False)
+            ).rowcount
+            if not renewed:
+                return None
+            row = kind.load(session, job_id)
+            prepared = kind.prepare(session, row, now)
+            if isinstance(prepared, Postpone):
+                row.next_attempt_at, row.claimed_at, row.claimed_by = prepared.until, None, None
+                row.attempts -= 1  # not an attempt
+                return prepared
+            if isinstance(prepared, tuple):
+                row.status, row.claimed_at, row.claimed_by = prepared[0], None, None
+                if hasattr(row, "reason"):
+                    row.reason = prepared[1]
+                else:
+                    row.error = prepared[1]
+                return prepared
+            doubt_before = row.in_doubt_since
+            row.in_doubt_since = doubt_before or now
+            return Taken(prepared, doubt_before)
+
+    def find_earlier_send(self, message: Outgoing, since: datetime) -> Optional[Sent]:
+        """A message an earlier attempt sent before its outcome was lost, not yet recorded."""
+        candidates = self.gateway.candidates(message, since - CLOCK_MARGIN)
+        if not candidates:
+            return None
+        with session_scope(self.engine) as session:
+            taken = ledger.known_sids(session, [c.sid for c in candidates])
+        return next((c for c in candidates if c.sid not in taken), None)
+
+    def record_sent(self, kind, job_id: int, message: Outgoing, sent: Sent) -> None:
+        model, now = kind.model, self.clock()
+        with session_scope(self.engine) as session:
+            recorded = session.execute(
+                update(model)
+                .where(model.id == job_id, model.sid.is_(None))
+                .values(
+                    status=SENT, sid=sent.sid, sent_at=now, claimed_at=None, claimed_by=None,
+                    in_doubt_since=None, next_attempt_at=None, error=None, error_code=None,
+                )
+                .execution_options(synchronize_session=False)
+            ).rowcount
+            if recorded:
+                self.gateway.record(session, message, sent)
+            else:  # only if this worker outlived its lease in the middle of one send
+                log.warning("%s: job %s of %s was recorded by another worker", self.worker_id, job_id, model.__tablename__)
+
+    def record_failure(
+        self, kind, job_id: int, error: SendError, doubt_before, tally: Tally, sending_began: bool = True
+    ) -> None:
+        now = self.clock()
+        with session_scope(self.engine) as session:
+            row = session.get(kind.model, job_id)
+            if row is None or row.sid is not None:
+                return
+            row.error_code, row.error = error.code, str(error)[:300]
+            row.claimed_at = row.claimed_by = None
+            if error.kind == PERMANENT:
+                row.status, row.in_doubt_since = FAILED, None
+                if error.code == UNSUBSCRIBED:
+                    kind.unsubscribed(session, row, now)
+                tally.failed += 1
+            elif row.attempts >= self.options.max_attempts:
+                row.status = FAILED
+                row.error = f"gave up after {row.attempts} attempts: {error}"[:300]
+                tally.failed += 1
+            else:
+                row.next_attempt_at = now + self.backoff(row.attempts)
+                if error.kind == RETRY and sending_began:
+                    row.in_doubt_since = doubt_before  # this attempt surely sent nothing
+                tally.retrying += 1
+
+    def backoff(self, attempts: int) -> timedelta:
+        delay = self.options.backoff_base * (2 ** max(attempts - 1, 0))
+        return min(delay, self.options.backoff_cap) * random.uniform(1.0, 1.25)

@@ -1,0 +1,122 @@
+"""The messaging tables: follow-ups, texts of staff alerts, and the log of SMS in and out.
+
+Follow-ups and alert texts are *jobs* the worker sends (bot/messaging/worker.py); they
+share the delivery columns of `Dispatch`. `SmsMessage` is the log of every SMS: the one
+place a Twilio MessageSid is looked up (status callbacks, duplicate webhooks), and, for
+rows with transport "outbox", the local outbox used when no Twilio account is set.
+"""
+from __future__ import annotations
+
+from sqlalchemy import Column, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import relationship
+
+from bot.store.models import Base, UTCDateTime, utcnow
+
+# Job statuses. Only PENDING rows are ever claimed; a row with a sid is never sent again.
+PENDING = "pending"
+SENT = "sent"
+FAILED = "failed"  # permanently: an invalid or unsubscribed number, too many attempts
+SKIPPED = "skipped"  # past when scheduled, rebooked, no longer in the protocol
+CANCELLED = "cancelled"  # the treatment was cancelled, or the client opted out
+JOB_STATUSES = (PENDING, SENT, FAILED, SKIPPED, CANCELLED)
+
+# SmsMessage.transport / direction
+TWILIO, OUTBOX = "twilio", "outbox"
+OUTBOUND, INBOUND = "out", "in"
+
+
+class Dispatch:
+    """Delivery state of a job. `claimed_at`/`claimed_by` are a worker's lease on the row.
+    `in_doubt_since` is set when a send begins and cleared once its outcome is known: if it
+    is still set when a worker takes the row, an earlier send may have gone out (the worker
+    was killed, the request timed out), so Twilio is asked before sending again."""
+
+    status = Column(String(16), nullable=False, default=PENDING)
+    due_at = Column(UTCDateTime, nullable=False)
+    attempts = Column(Integer, nullable=False, default=0)
+    next_attempt_at = Column(UTCDateTime, nullable=True)
+    claimed_at = Column(UTCDateTime, nullable=True)
+    claimed_by = Column(String(64), nullable=True)
+    in_doubt_since = Column(UTCDateTime, nullable=True)  # a send began and its outcome is unknown
+    sid = Column(String(64), nullable=True)
+    error_code = Column(Integer, nullable=True)
+    error = Column(String(300), nullable=True)
+    sent_at = Column(UTCDateTime, nullable=True)
+    body = Column(Text, nullable=True)  # the text as first attempted: a retry resends exactly it
+    created_at = Column(UTCDateTime, nullable=False, default=utcnow)
+
+
+class FollowUp(Dispatch, Base):
+    """One message of a treatment's follow-up schedule (a step of the clinic's protocol)."""
+
+    __tablename__ = "followups"
+
+    id = Column(Integer, primary_key=True)
+    clinic_id = Column(Integer, ForeignKey("clinics.id", ondelete="CASCADE"), nullable=False)
+    client_id = Column(Integer, ForeignKey("clients.id", ondelete="CASCADE"), nullable=False)
+    treatment_id = Column(Integer, ForeignKey("treatments.id", ondelete="CASCADE"), nullable=False)
+    step_key = Column(String(64), nullable=False)
+    reason = Column(String(200), nullable=True)  # why it was skipped or cancelled
+
+    clinic = relationship("Clinic")
+    client = relationship("Client")
+    treatment = relationship("Treatment")
+
+    __table_args__ = (
+        UniqueConstraint("treatment_id", "step_key"),
+        UniqueConstraint("sid"),
+        Index("ix_followups_status_due_at", "status", "due_at"),
+        Index("ix_followups_client_id", "client_id"),
+    )
+
+    def __repr__(self) -> str:
+        return f"<FollowUp {self.id} {self.step_key} {self.status} {self.due_at}>"
+
+
+class AlertDelivery(Dispatch, Base):
+    """The text that tells a clinic's staff about an alert; one per alert, made by the worker."""
+
+    __tablename__ = "alert_deliveries"
+
+    id = Column(Integer, primary_key=True)
+    alert_id = Column(Integer, ForeignKey("alerts.id", ondelete="CASCADE"), nullable=False)
+    clinic_id = Column(Integer, ForeignKey("clinics.id", ondelete="CASCADE"), nullable=False)
+
+    alert = relationship("Alert")
+    clinic = relationship("Clinic")
+
+    __table_args__ = (
+        UniqueConstraint("alert_id"),
+        UniqueConstraint("sid"),
+        Index("ix_alert_deliveries_status_due_at", "status", "due_at"),
+    )
+
+
+class SmsMessage(Base):
+    """One SMS, in or out. Outbound rows hold the text; inbound ones only their ids."""
+
+    __tablename__ = "sms_messages"
+
+    id = Column(Integer, primary_key=True)
+    sid = Column(String(64), nullable=False)
+    direction = Column(String(3), nullable=False)  # OUTBOUND | INBOUND
+    transport = Column(String(8), nullable=False)  # TWILIO | OUTBOX
+    purpose = Column(String(16), nullable=True)  # reply, followup, alert ... (outbound)
+    clinic_id = Column(Integer, ForeignKey("clinics.id", ondelete="SET NULL"), nullable=True)
+    to_number = Column(String(64), nullable=False)
+    from_number = Column(String(64), nullable=False)  # a number or a Messaging Service SID
+    body = Column(Text, nullable=True)
+    status = Column(String(16), nullable=False)  # Twilio's: queued, sent, delivered, failed ...
+    error_code = Column(Integer, nullable=True)
+    created_at = Column(UTCDateTime, nullable=False, default=utcnow)
+    updated_at = Column(UTCDateTime, nullable=True)
+
+    clinic = relationship("Clinic")
+
+    __table_args__ = (
+        UniqueConstraint("sid"),
+        Index("ix_sms_messages_transport_created_at", "transport", "created_at"),
+    )
+
+    def __repr__(self) -> str:
+        return f"<SmsMessage {self.sid} {self.direction} {self.status}>"

@@ -1,0 +1,242 @@
+"""The signed Twilio SMS channel over real HTTP: signatures, carrier keywords, photos,
+failures inside the assistant, long and odd texts, status callbacks. Replies are checked
+at the fake Twilio REST server they are sent through."""
+import time
+
+import pytest
+import requests
+from sqlalchemy import func, select
+
+from bot.store.db import session_scope
+from bot.store.messaging_models import CANCELLED, INBOUND, OUTBOUND, PENDING, FollowUp, SmsMessage
+from bot.store.models import Alert, Client
+from tests.channels.conftest import STATUS
+from tests.fakes import sms_world
+from tests.fakes.sms_world import CLIENT_PHONE, CLINIC_SMS
+
+EMPTY = '<?xml version="1.0" encoding="UTF-8"?><Response/>'
+
+
+def client_of(line):
+    with session_scope(line.engine) as session:
+        return session.get(Client, line.client_id)
+
+
+def followup_states(line):
+    with session_scope(line.engine) as session:
+        return [r.status for r in session.scalars(select(FollowUp).where(FollowUp.client_id == line.client_id))]
+
+
+def alerts(line):
+    with session_scope(line.engine) as session:
+        return [(a.kind, a.message) for a in session.scalars(select(Alert).order_by(Alert.id))]
+
+
+def logged(line, direction=None):
+    with session_scope(line.engine) as session:
+        query = select(SmsMessage).order_by(SmsMessage.id)
+        if direction:
+            query = query.where(SmsMessage.direction == direction)
+        return session.scalars(query).all()
+
+
+def assert_answered(response):
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/xml")
+    assert response.text == EMPTY
+
+
+# Signatures
+
+
+def test_unsigned_and_forged_requests_get_403_and_change_nothing(line):
+    stop = line.text("STOP")
+    question = line.text("can I wear makeup?")
+    tampered = dict(question)
+    attempts = [
+        line.post(stop, signed=False),
+        line.post(question, signed=False),
+        line.post(stop, token="not-the-auth-token"),
+        line.post(question, signed_url=line.base_url + "/webhooks/twilio/webhook"),  # the URL seen, not the public one
+        line.post(line.text("HELP"), signed_url=sms_world.PUBLIC_URL + STATUS),  # signed for another URL
+    ]
+    signature = sms_world.sign(sms_world.PUBLIC_URL + "/webhooks/twilio/webhook", question, line.token)
+    tampered["Body"] = "STOP"
+    attempts.append(requests.post(line.base_url + "/webhooks/twilio/webhook", data=tampered,
+                                  headers={"X-Twilio-Signature": signature}, timeout=10))
+    assert [r.status_code for r in attempts] == [403] * len(attempts)
+    assert line.recorder.messages == [] and line.twilio.attempts == 0
+    assert client_of(line).opted_out is False and set(followup_states(line)) == {PENDING}
+    assert logged(line) == [] and alerts(line) == []
+
+
+def test_without_an_auth_token_every_request_is_refused(make_line, db_url, tmp_path):
+    settings = sms_world.make_settings(db_url, tmp_path / "none")  # no TWILIO_* at all
+    line = make_line(settings=settings)
+    assert line.post(line.text("hello")).status_code == 403
+    assert line.post(line.text("hello"), signed=False).status_code == 403
+    assert line.recorder.messages == []
+
+
+def test_a_signed_text_is_answered_through_the_rest_api(line):
+    response = line.post(line.text("can I wear makeup?"))
+    assert_answered(response)
+    [message] = line.recorder.messages
+    assert message.text == "can I wear makeup?"
+    assert message.sender_id == f"sms:{CLIENT_PHONE}:{CLINIC_SMS}"
+    assert message.input_channel == "twilio"
+    assert message.metadata == {"message_sid": "SM" + "%032x" % 1}
+    [sent] = line.twilio.messages
+    assert (sent["from"], sent["to"], sent["body"]) == (CLINIC_SMS, CLIENT_PHONE, "You said: can I wear makeup?")
+    assert sent["status_callback"] == "https://sms.example/webhooks/twilio/status"
+    assert [(m.direction, m.sid) for m in logged(line)] == [(INBOUND, "SM" + "%032x" % 1), (OUTBOUND, sent["sid"])]
+
+
+def test_a_long_reply_goes_out_in_numbered_parts_in_order(make_line):
+    paragraphs = [f"Paragraph {n}: " + "keep your skin moisturized and protected. " * 6 for n in range(1, 4)]
+    line = make_line(reply=lambda message: ["\n\n".join(paragraphs), "Anything else?"])
+    assert_answered(line.post(line.text("tell me everything")))
+    bodies = line.twilio.bodies()
+    assert len(bodies) > 1
+    assert all(len(b) <= 320 for b in bodies)
+    assert [b.split(" ", 1)[0] for b in bodies] == [f"({i}/{len(bodies)})" for i in range(1, len(bodies) + 1)]
+    assert bodies[-1].endswith("Anything else?")
+
+
+# Carrier keywords
+
+
+@pytest.mark.parametrize("word", ["STOP", "stop", " Unsubscribe ", "Cancel.", "end", "QUIT", "StopAll"])
+def test_stop_opts_out_cancels_followups_and_sends_nothing(line, word):
+    assert_answered(line.post(line.text(word)))
+    client = client_of(line)
+    assert client.opted_out is True and client.opted_out_at is not None
+    assert set(followup_states(line)) <= {CANCELLED, "skipped"} and CANCELLED in followup_states(line)
+    assert line.recorder.messages == [] and line.twilio.attempts == 0  # Twilio confirms, not us
+
+
+@pytest.mark.parametrize("word", ["START", "unstop", "YES"])
+def test_start_opts_back_in_and_revives_followups(line, word):
+    line.post(line.text("STOP"))
+    assert_answered(line.post(line.text(word)))
+    assert client_of(line).opted_out is False
+    assert PENDING in followup_states(line)
+    assert line.recorder.messages == [] and line.twilio.attempts == 0
+
+
+def test_yes_from_a_client_who_did_not_opt_out_is_an_answer_for_the_assistant(line):
+    assert_answered(line.post(line.text("Yes")))
+    assert [m.text for m in line.recorder.messages] == ["Yes"]
+
+
+def test_help_answers_with_the_clinics_name_and_phone(line):
+    assert_answered(line.post(line.text("help")))
+    [sent] = line.twilio.messages
+    assert "Glow Skin Studio" in sent["body"] and "(212) 555-0100" in sent["body"]
+    assert "STOP" in sent["body"] and line.recorder.messages == []
+
+
+# Photos, failures, odd texts
+
+
+def test_a_photo_is_acknowledged_and_handed_to_the_staff_unjudged(line):
+    urls = [f"https://api.twilio.com/2010-04-01/Accounts/AC1/Messages/MM1/Media/ME{n}" for n in (1, 2)]
+    params = line.text("is this normal?", NumMedia="2", MediaUrl0=urls[0], MediaUrl1=urls[1],
+                       MediaContentType0="image/jpeg", MediaContentType1="image/jpeg")
+    assert_answered(line.post(params))
+    assert line.recorder.messages == []  # the assistant never sees (or judges) a photo
+    [(kind, note)] = alerts(line)
+    assert kind == "photo" and urls[0] in note and urls[1] in note and "is this normal?" in note
+    [ack] = line.twilio.messages
+    assert "got your photo" in ack["body"] and "can't assess photos" in ack["body"]
+
+
+def test_a_failing_assistant_still_gets_twilio_a_valid_answer(make_line):
+    def broken(message):
+        raise RuntimeError("the model is gone")
+
+    line = make_line(reply=broken)
+    assert_answered(line.post(line.text("can I exercise?")))
+    assert line.twilio.bodies() == ["Thanks, we'll get back to you shortly."]
+    [(kind, note)] = alerts(line)
+    assert kind == "bot_error" and "can I exercise?" in note
+
+
+def test_a_slow_assistant_is_cut_off_well_within_twilios_15_seconds(make_line):
+    line = make_line(delay=5, bot_timeout=0.5)
+    started = time.monotonic()
+    assert_answered(line.post(line.text("can I exercise?")))
+    assert time.monotonic() - started < 3
+    assert line.twilio.bodies() == ["Thanks, we'll get back to you shortly."]
+    assert [kind for kind, _ in alerts(line)] == ["bot_error"]
+
+
+def test_ten_thousand_characters_with_emoji(make_line):
+    line = make_line(reply=lambda message: [message.text])  # an echo, to send it all back
+    body = ("My cheeks 😊 feel tight, é ñ 中文 " * 400)[:10_000]
+    assert_answered(line.post(line.text(body)))
+    [message] = line.recorder.messages
+    assert message.text == body[:1600] and "😊" in message.text
+    sent = "".join(b.split(") ", 1)[1] for b in line.twilio.bodies())
+    assert sent.replace(" ", "") == body[:1600].replace(" ", "")
+
+
+def test_a_retried_webhook_is_handled_once(line):
+    params = line.text("can I wear makeup?")
+    assert_answered(line.post(params))
+    assert_answered(line.post(params))
+    assert len(line.recorder.messages) == 1 and len(line.twilio.messages) == 1
+
+
+def test_an_unknown_number_still_reaches_the_assistant(line):
+    assert_answered(line.post(line.text("hello?", sender="+12125559999")))
+    assert line.recorder.messages[0].sender_id == f"sms:+12125559999:{CLINIC_SMS}"
+    assert line.twilio.messages[0]["to"] == "+12125559999"
+
+
+def test_an_opted_out_client_gets_no_reply_but_the_staff_see_the_message(line):
+    line.post(line.text("STOP"))
+    assert_answered(line.post(line.text("my face is very swollen")))
+    assert line.recorder.messages == [] and line.twilio.attempts == 0
+    assert alerts(line) == [("human_request", "A client who opted out of texts wrote: my face is very swollen")]
+
+
+def test_a_reply_refused_as_unsubscribed_records_the_opt_out(line):
+    line.twilio.unsubscribe(CLIENT_PHONE)  # opted out at Twilio, not yet known here
+    assert_answered(line.post(line.text("hello")))
+    assert client_of(line).opted_out is True
+
+
+# Status callbacks
+
+
+def status(line, sid, state, **extra):
+    return {"MessageSid": sid, "MessageStatus": state, "AccountSid": line.twilio.account_sid,
+            "From": CLINIC_SMS, "To": CLIENT_PHONE, **extra}
+
+
+def test_status_callbacks_update_the_delivery_status(line):
+    line.post(line.text("hello"))
+    sid = line.twilio.messages[0]["sid"]
+    assert line.post(status(line, sid, "sent"), path=STATUS).status_code == 204
+    assert line.post(status(line, sid, "delivered"), path=STATUS).status_code == 204
+    assert line.post(status(line, sid, "sent"), path=STATUS).status_code == 204  # late, out of order
+    assert line.post(status(line, sid, "failed"), path=STATUS, signed=False).status_code == 403
+    assert line.post(status(line, sid, "failed"), path=STATUS, token="forged").status_code == 403
+    [reply] = logged(line, OUTBOUND)
+    assert reply.status == "delivered"
+
+
+def test_a_failed_status_with_21610_opts_the_client_out(line):
+    line.post(line.text("hello"))
+    sid = line.twilio.messages[0]["sid"]
+    line.post(status(line, sid, "failed", ErrorCode="21610"), path=STATUS)
+    [reply] = logged(line, OUTBOUND)
+    assert (reply.status, reply.error_code) == ("failed", 21610)
+    assert client_of(line).opted_out is True
+
+
+def test_status_of_an_unknown_message_is_ignored(line):
+    assert line.post(status(line, "SMnotours", "delivered"), path=STATUS).status_code == 204
+    with session_scope(line.engine) as session:
+        assert session.scalar(select(func.count()).select_from(SmsMessage)) == 0
