@@ -14,6 +14,8 @@ TRAINING_INPUTS := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/
 
 export ACTION_SERVER_URL ?= http://127.0.0.1:5055/webhook
 export TF_CPP_MIN_LOG_LEVEL ?= 2
+# Rasa's telemetry and crash reports would call out to the internet: off.
+export RASA_TELEMETRY_ENABLED ?= false
 export SQLALCHEMY_SILENCE_UBER_WARNING ?= 1
 
 # Debian's Chromium for the browser tests; Playwright never downloads a browser.

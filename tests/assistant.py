@@ -13,6 +13,8 @@ from typing import Optional
 
 import requests
 
+from bot import config, rasa_endpoints
+
 ROOT = Path(__file__).resolve().parent.parent
 MODEL = ROOT / "models" / "aftercare.tar.gz"
 BIN = Path(sys.executable).parent
@@ -43,7 +45,8 @@ class RunningAssistant:
                 proc.kill()
 
 
-def start(tmp_dir: Path, extra_env: Optional[dict] = None, timeout: float = 240) -> RunningAssistant:
+def start(tmp_dir: Path, extra_env: Optional[dict] = None, timeout: float = 240,
+          rasa_args: tuple = ()) -> RunningAssistant:
     assert MODEL.exists(), "no trained model: `make test` trains it first"
     rasa_port, action_port = free_port(), free_port()
     database_url = f"sqlite:///{tmp_dir / 'assistant.db'}"
@@ -54,18 +57,20 @@ def start(tmp_dir: Path, extra_env: Optional[dict] = None, timeout: float = 240)
         PUBLIC_URL=f"http://127.0.0.1:{rasa_port}",
         AFTERCARE_DATA_DIR=str(tmp_dir),
         TF_CPP_MIN_LOG_LEVEL="2",
+        RASA_TELEMETRY_ENABLED="false",
     )
     env.update(extra_env or {})
     subprocess.run([str(BIN / "aftercare"), "demo", "seed"], env=env, cwd=ROOT, check=True,
                    capture_output=True)
+    endpoints = rasa_endpoints.write(config.from_env(env), tmp_dir / "endpoints.yml")
     running = RunningAssistant(f"http://127.0.0.1:{rasa_port}", database_url, env)
     commands = [
         [sys.executable, "-m", "actions", "--port", str(action_port)],
         [str(BIN / "rasa"), "run", "--model", str(MODEL), "--credentials", "credentials.yml",
-         "--endpoints", "endpoints.yml", "--port", str(rasa_port), "--interface", "127.0.0.1"],
+         "--endpoints", str(endpoints), "--port", str(rasa_port), "--interface", "127.0.0.1", *rasa_args],
     ]
     for argv in commands:
-        log = open(tmp_dir / f"{Path(argv[0]).name}-{len(running.logs)}.log", "w")
+        log = open(tmp_dir / f"{Path(argv[0]).name}-{rasa_port}-{len(running.logs)}.log", "w")
         running.logs.append(log)
         running.processes.append(subprocess.Popen(argv, env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT))
     deadline = time.monotonic() + timeout

@@ -15,7 +15,7 @@ from typing import Optional
 
 import click
 
-from bot import config
+from bot import config, rasa_endpoints
 from bot.config import PROJECT_ROOT
 from bot.store.db import ensure_schema
 
@@ -27,11 +27,13 @@ def _bin(name: str) -> str:
 
 
 def processes(rasa_port: int, action_port: int, host: str, model: Path) -> list[tuple[str, list[str]]]:
-    action_url = f"http://127.0.0.1:{action_port}/webhook"
-    os.environ["ACTION_SERVER_URL"] = action_url
+    os.environ["ACTION_SERVER_URL"] = f"http://127.0.0.1:{action_port}/webhook"
+    os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")  # no calls out to the internet
+    settings = config.from_env()
+    endpoints = rasa_endpoints.write(settings, settings.data_dir / "endpoints.yml")
     rasa = [
         _bin("rasa"), "run", "--model", str(model), "--credentials", "credentials.yml",
-        "--endpoints", "endpoints.yml", "--port", str(rasa_port), "--interface", host,
+        "--endpoints", str(endpoints), "--port", str(rasa_port), "--interface", host,
     ]
     found = [
         ("actions", [sys.executable, "-m", "actions", "--port", str(action_port)]),

@@ -1,0 +1,64 @@
+"""Rasa's endpoints for this deployment, from the settings.
+
+endpoints.yml at the top is the embedded default (in-memory tracker and lock stores).
+With RASA_TRACKER_STORE_URL (PostgreSQL) and RASA_LOCK_STORE_URL (Redis) set, several
+Rasa servers share conversations and locks; `aftercare serve` writes the file Rasa reads.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import yaml
+from sqlalchemy.engine import make_url
+
+from bot.config import Settings
+
+
+def tracker_store(url: str) -> dict[str, Any]:
+    parsed = make_url(url)
+    config: dict[str, Any] = {
+        "type": "SQL",
+        "dialect": parsed.get_backend_name(),
+        "url": parsed.host,  # Rasa passes `url` on as the host
+        "port": parsed.port,
+        "db": parsed.database,
+        "username": parsed.username,
+        "password": parsed.password,
+    }
+    if parsed.query:
+        config["query"] = dict(parsed.query)
+    return {k: v for k, v in config.items() if v is not None}
+
+
+def lock_store(url: str) -> dict[str, Any]:
+    parsed = urlsplit(url)
+    if parsed.scheme not in ("redis", "rediss"):
+        raise ValueError(f"RASA_LOCK_STORE_URL must be a redis:// URL, not {parsed.scheme or url!r}")
+    config: dict[str, Any] = {
+        "type": "redis",
+        "url": parsed.hostname or "localhost",
+        "port": parsed.port or 6379,
+        "db": int(parsed.path.lstrip("/") or 1),
+        "password": parsed.password,
+        "use_ssl": parsed.scheme == "rediss",
+        "key_prefix": "aftercare",
+    }
+    return {k: v for k, v in config.items() if v is not None}
+
+
+def endpoints(settings: Settings) -> dict[str, Any]:
+    config: dict[str, Any] = {"action_endpoint": {"url": settings.action_server_url}}
+    if settings.tracker_store_url:
+        config["tracker_store"] = tracker_store(settings.tracker_store_url)
+    if settings.lock_store_url:
+        config["lock_store"] = lock_store(settings.lock_store_url)
+    return config
+
+
+def write(settings: Settings, path: Path) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(yaml.safe_dump(endpoints(settings), sort_keys=False))
+    path.chmod(0o600)  # it may hold database and Redis passwords
+    return path
