@@ -8,15 +8,16 @@ from datetime import datetime, timedelta, timezone
 from typing import Optional
 
 import click
+
 from bot import config
 from bot.cli.common import database, unit_of_work
-from bot.messaging import followups as schedule
 from bot.messaging import ledger
+from bot.messaging.followups import for_client
 from bot.messaging.gateway import Gateway
 from bot.messaging.worker import Worker, WorkerOptions
-from bot.store.messaging_models import PENDING, FollowUp
 from bot.phones import normalize_phone, region_of
 from bot.store import queries
+from bot.store.messaging_models import PENDING, FollowUp
 from bot.store.models import Client, Clinic
 
 CLINIC_HELP = "The clinic's slug; needed when the number is a client of several."
@@ -43,7 +44,8 @@ def _table(header: tuple, rows: list[tuple]) -> None:
 
 def _state(row: FollowUp) -> str:
     if row.status == PENDING and row.next_attempt_at is not None:
-        return f"pending (retry after {row.error})" if row.error else "pending (retry)"
+        retry = f"{row.error}; " if row.error else ""  # a failed try, or quiet hours at the clinic
+        return f"pending ({retry}next try {_local(row.next_attempt_at, row.clinic)})"
     detail = row.reason or row.error
     return f"{row.status} ({detail})" if detail else row.status
 
@@ -64,7 +66,7 @@ def followups_list(phone: Optional[str], slug: Optional[str], everything: bool) 
     """
     with unit_of_work() as session:
         client = find_client(session, phone, slug) if phone else None
-        rows = schedule.for_client(session, client.id if client else None)
+        rows = for_client(session, client.id if client else None)
         if not (client or everything):
             rows = [row for row in rows if row.status == PENDING]
         if slug and not client:

@@ -118,7 +118,15 @@ class Worker:
         stop = stop or threading.Event()
         total = Tally()
         while not stop.is_set():
-            done = self.run_once(stop)
+            try:
+                done = self.run_once(stop)
+            except Exception:
+                if once:
+                    raise
+                # The database or the network is down for a moment: a polling worker lives on.
+                log.exception("%s: this round failed; trying again in %ss", self.worker_id, self.options.interval)
+                stop.wait(self.options.interval)
+                continue
             total.add(done)
             if done.handled:
                 log.info("%s: %s", self.worker_id, done)
@@ -177,7 +185,7 @@ class Worker:
             session.execute(
                 update(model)
                 .where(model.id.in_(job_ids), model.claimed_by == self.worker_id)
-                .values(claimed_at=None, claimed_by=None)
+                .values(claimed_at=None, claimed_by=None, attempts=model.attempts - 1)
                 .execution_options(synchronize_session=False)
             )
 

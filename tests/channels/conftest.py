@@ -15,8 +15,7 @@ from tests.fakes import sms_world
 from tests.fakes.sanic_server import Recorder, channel_app, serving
 from tests.fakes.twilio_server import FakeTwilio
 
-WEBHOOK = "/webhooks/twilio/webhook"
-STATUS = "/webhooks/twilio/status"
+WEBHOOK = sms_world.WEBHOOK
 
 
 @dataclass

@@ -10,9 +10,8 @@ from sqlalchemy import func, select
 from bot.store.db import session_scope
 from bot.store.messaging_models import CANCELLED, INBOUND, OUTBOUND, PENDING, FollowUp, SmsMessage
 from bot.store.models import Alert, Client
-from tests.channels.conftest import STATUS
 from tests.fakes import sms_world
-from tests.fakes.sms_world import CLIENT_PHONE, CLINIC_SMS
+from tests.fakes.sms_world import CLIENT_PHONE, CLINIC_SMS, STATUS
 
 EMPTY = '<?xml version="1.0" encoding="UTF-8"?><Response/>'
 

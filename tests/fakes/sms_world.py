@@ -2,7 +2,7 @@
 settings pointing at a test database and (optionally) the fake Twilio server."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Optional
 
@@ -15,7 +15,22 @@ CLINIC_PHONE = "+12125550100"  # the clinic's own phone: staff alerts go there
 CLINIC_SMS = "+12125550199"  # the clinic's Twilio number: texts come from it
 CLIENT_PHONE = "+12125550123"
 PUBLIC_URL = "https://sms.example"
+WEBHOOK, STATUS = "/webhooks/twilio/webhook", "/webhooks/twilio/status"
 LINK_SECRET = "sms-test-secret-" + "y" * 40
+
+
+class Clock:
+    """A settable "now" for the worker: `clock()`; tests move it with `advance`."""
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta) -> datetime:
+        self.now += timedelta(**delta)
+        return self.now
 
 
 def make_settings(db_url: str, data_dir: Path, twilio=None, public_url: str = PUBLIC_URL, **extra) -> config.Settings:
@@ -68,8 +83,6 @@ def bulk_protocol(now: datetime) -> str:
 def seed_due_followups(engine, count: int, now: datetime) -> list[int]:
     """`count` clients of one clinic (UTC), each with a done treatment and one follow-up due
     a minute ago whose text is unique ("message <n>"), written with bulk inserts."""
-    from datetime import timedelta
-
     from sqlalchemy import insert, select
 
     from bot.store.db import session_scope

@@ -1,26 +1,10 @@
-"""The fake Twilio server, a settable clock, and settings pointing at the test database."""
+"""The fake Twilio server and settings pointing at the test database."""
 from __future__ import annotations
-
-from datetime import datetime, timedelta
 
 import pytest
 
 from tests.fakes import sms_world
 from tests.fakes.twilio_server import FakeTwilio
-
-
-class Clock:
-    """`clock()` is the worker's "now"; tests move it with `advance`."""
-
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, **delta) -> datetime:
-        self.now += timedelta(**delta)
-        return self.now
 
 
 @pytest.fixture

@@ -1,7 +1,7 @@
 """The worker, in-process, against the fake Twilio server: each due text goes out once;
 429 and 5xx are retried with backoff, 21610 and 21211 are not; a send whose answer was
 lost is found at Twilio instead of sent again; staff alerts are texted like follow-ups."""
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -19,8 +19,7 @@ from bot.store.messaging_models import (
 )
 from bot.store.models import Client, Treatment, TreatmentStatus
 from tests.fakes import sms_world
-from tests.fakes.sms_world import CLIENT_PHONE, CLINIC_PHONE, CLINIC_SMS
-from tests.messaging.conftest import Clock
+from tests.fakes.sms_world import CLIENT_PHONE, CLINIC_PHONE, CLINIC_SMS, Clock
 
 NY = ZoneInfo("America/New_York")
 
@@ -282,3 +281,24 @@ def test_an_alert_cannot_be_texted_from_the_number_it_goes_to(engine, settings, 
     done = worker(engine, settings, clock).run(once=True)
     assert done.failed == 1 and twilio.attempts == 0
     assert list(rows(engine, AlertDelivery).values())[0].error_code == 21266
+
+
+def test_an_unreachable_twilio_is_retried_without_doubt(engine, db_url, tmp_path, clock, world):
+    from tests.fakes.sanic_server import free_port
+
+    settings = sms_world.make_settings(db_url, tmp_path / "down", TWILIO_ACCOUNT_SID="AC1", TWILIO_AUTH_TOKEN="t",
+                                       TWILIO_API_URL=f"http://127.0.0.1:{free_port()}")  # nothing listens
+    done = worker(engine, settings, clock).run(once=True)
+    assert done.retrying == 2
+    row = rows(engine)["day0_evening"]
+    assert row.in_doubt_since is None and row.next_attempt_at > clock.now  # refused: surely not sent
+
+
+def test_followups_list_shows_a_retry(engine, settings, twilio, clock, world, db_url, tmp_path):
+    twilio.fail_next(1, 429)
+    worker(engine, settings, clock).run(once=True)
+    listed = CliRunner().invoke(main, ["followups", "list", "--client", CLIENT_PHONE],
+                                env={"DATABASE_URL": db_url, "AFTERCARE_DATA_DIR": str(tmp_path)})
+    evening = next(line for line in listed.stdout.splitlines() if "day0_evening" in line)
+    assert "pending (rate limited (429); next try " in evening
+    assert "sent" in next(line for line in listed.stdout.splitlines() if "day1_morning" in line)
