@@ -35,6 +35,10 @@ class Recorder:
         for text in self.reply(message):
             await message.output_channel.send_text_message(message.sender_id, text)
 
+    @property
+    def senders(self) -> list[str]:
+        return [m.sender_id for m in self.messages]
+
 
 def channel_app(channel: InputChannel, on_new_message) -> Sanic:
     """An app shaped like `rasa run`'s: the channel under /webhooks/<name>."""
@@ -53,7 +57,9 @@ def serving(app: Sanic) -> Iterator[str]:
     state: dict = {}
 
     async def start() -> None:
-        server = await app.create_server(host="127.0.0.1", port=port, return_asyncio_server=True, access_log=False)
+        server = await app.create_server(
+            host="127.0.0.1", port=port, return_asyncio_server=True, access_log=False
+        )
         await server.startup()
         await server.before_start()
         await server.after_start()
@@ -63,7 +69,7 @@ def serving(app: Sanic) -> Iterator[str]:
         asyncio.set_event_loop(loop)
         try:
             loop.run_until_complete(start())
-        except BaseException as exc:
+        except BaseException as exc:  # shown to the test below
             state["error"] = exc
             started.set()
             return
@@ -79,10 +85,20 @@ def serving(app: Sanic) -> Iterator[str]:
     finally:
 
         async def stop() -> None:
+            # As `app.run` shuts down: stop listening, then close the open (keep-alive)
+            # connections, so a browser sees the server gone rather than a hung socket.
             server = state["server"]
             await server.before_stop()
             server.close()
             await server.wait_closed()
+            for connection in list(server.connections):
+                connection.close_if_idle()
+            for _ in range(20):
+                if not server.connections:
+                    break
+                await asyncio.sleep(0.05)
+            for connection in list(server.connections):
+                connection.abort()
             await server.after_stop()
 
         asyncio.run_coroutine_threadsafe(stop(), loop).result(15)
