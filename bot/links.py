@@ -133,17 +133,22 @@ def issue_link_token(secret: str, client_id: int, clinic_slug: str, now: datetim
     return jwt.encode(claims, _key(secret, "link"), algorithm=ALGORITHM)
 
 
+def _decode(token: str, secret: str, purpose: str, audience: str) -> dict:
+    """Claims of one of our tokens: its own key and audience, our one algorithm, every claim."""
+    return jwt.decode(
+        token,
+        _key(secret, purpose),
+        algorithms=[ALGORITHM],
+        audience=audience,
+        options={"require": ["sub", "clinic", "iat", "exp", "aud"]},
+    )
+
+
 def read_link_token(secret: str, token: str) -> LinkCheck:
     """Signature, algorithm, audience and expiry only (no database): a LinkCheck whose
     client may still be unknown or revoked."""
     try:
-        claims = jwt.decode(
-            token,
-            _key(secret, "link"),
-            algorithms=[ALGORITHM],
-            audience=LINK_AUDIENCE,
-            options={"require": ["sub", "clinic", "iat", "exp", "aud"]},
-        )
+        claims = _decode(token, secret, "link", LINK_AUDIENCE)
     except jwt.ExpiredSignatureError:
         return LinkCheck(reason=EXPIRED)
     except (jwt.InvalidTokenError, ValueError, TypeError):
@@ -206,13 +211,7 @@ def issue_session(secret: str, clinic_slug: str, now: datetime) -> tuple[str, st
 def verify_session(secret: str, token: str, clinic_slug: str) -> Optional[str]:
     """The anonymous sender id a session token stands for, if it is ours and for this clinic."""
     try:
-        claims = jwt.decode(
-            token,
-            _key(secret, "anonymous session"),
-            algorithms=[ALGORITHM],
-            audience=SESSION_AUDIENCE,
-            options={"require": ["sub", "clinic", "iat", "exp", "aud"]},
-        )
+        claims = _decode(token, secret, "anonymous session", SESSION_AUDIENCE)
     except (jwt.InvalidTokenError, ValueError, TypeError):
         return None
     sender_id = claims["sub"]
