@@ -14,6 +14,7 @@ from bot.dialogue.context import Context
 from bot.nlp.dates import parse_treatment_time
 from bot.recovery import answers
 from bot.recovery.answers import Reply
+from bot.recovery.protocol import Topic
 
 ASK_WHEN = (
     "When was your treatment? For example \"yesterday around 3\" or \"Tuesday at 10am\". "
@@ -61,7 +62,7 @@ def treated_at(context: Context, state: State) -> Optional[datetime]:
 
 def _reply_for(
     context: Context, topic_name: str, text: str, now: datetime, state: State, lead: bool = True
-) -> Optional[Reply]:
+) -> Reply:
     protocol, card = context.protocol, context.card
     if topic_name == "contraindications":
         return answers.answer_conditions(protocol, text, card)
@@ -71,10 +72,17 @@ def _reply_for(
     if topic is None:
         label = protocols.catalog().labels.get(topic_name, topic_name.replace("_", " "))
         return answers.answer_uncovered(protocol, label, card)
-    when = treated_at(context, state)
-    if topic_name in _NO_TIME_NEEDED or when is None:
+    if topic_name in _NO_TIME_NEEDED:
         return answers.answer_general(protocol, topic, card)
-    return answers.answer_topic(protocol, topic, when, now, card, lead=lead)
+    return _answer(context, topic, now, state, lead)
+
+
+def _answer(context: Context, topic: Topic, now: datetime, state: State, lead: bool = True) -> Reply:
+    """For the client's point of recovery when the treatment time is known, else general."""
+    when = treated_at(context, state)
+    if when is None:
+        return answers.answer_general(context.protocol, topic, context.card)
+    return answers.answer_topic(context.protocol, topic, when, now, context.card, lead=lead)
 
 
 def _uncovered(context: Context, text: str, now: datetime, state: State) -> Reply:
@@ -85,10 +93,7 @@ def _uncovered(context: Context, text: str, now: datetime, state: State) -> Repl
     for name in named:
         topic = context.protocol.topic(name)
         if topic is not None:
-            when = treated_at(context, state)
-            if when is None:
-                return answers.answer_general(context.protocol, topic, context.card)
-            return answers.answer_topic(context.protocol, topic, when, now, context.card)
+            return _answer(context, topic, now, state)
     label = catalog.labels[named[0]] if named else "that"
     return answers.answer_uncovered(context.protocol, label, context.card)
 
@@ -114,22 +119,21 @@ def answer_question(context: Context, intent: str, text: str, now: datetime, sta
     topic_name = topic_of(intent)
     if topic_name is None:
         return Turn([CLARIFY], state)
+    topic = context.protocol.topic(topic_name)  # None for "uncovered_topic"
     needs_time = (
-        topic_name not in _NO_TIME_NEEDED
-        and topic_name != "uncovered_topic"
+        topic is not None
+        and topic.timed
+        and topic_name not in _NO_TIME_NEEDED
         and treated_at(context, state) is None
-        and (context.protocol.topic(topic_name) is not None and context.protocol.topic(topic_name).timed)
     )
     if needs_time:
         return Turn([ASK_WHEN], State(state.treatment_time, None, intent, "treatment_time"))
     topics = [topic_name] + (_extra_topics(context, topic_name, text) if topic_name != "uncovered_topic" else [])
     replies = [
-        reply
-        for index, name in enumerate(topics)
-        if (reply := _reply_for(context, name, text, now, state, lead=index == 0)) is not None
+        _reply_for(context, name, text, now, state, lead=index == 0) for index, name in enumerate(topics)
     ]
     cleared = State(state.treatment_time, None, None, None)
-    return Turn([r.text for r in replies] or [CLARIFY], cleared, _alerts_for(replies, text))
+    return Turn([r.text for r in replies], cleared, _alerts_for(replies, text))
 
 
 def read_treatment_time(context: Context, text: str, now: datetime, state: State) -> Turn:
