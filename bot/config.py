@@ -24,6 +24,7 @@ class Settings:
     link_secret: Optional[str]
     link_ttl_days: int
     model_path: Path
+    action_server_token: Optional[str] = None
     tracker_store_url: Optional[str] = None
     lock_store_url: Optional[str] = None
 
@@ -46,6 +47,7 @@ def from_env(environ: Optional[Mapping[str, str]] = None) -> Settings:
         link_secret=env.get("AFTERCARE_LINK_SECRET") or None,
         link_ttl_days=int(env.get("AFTERCARE_LINK_TTL_DAYS", "14")),
         model_path=Path(env.get("AFTERCARE_MODEL", str(PROJECT_ROOT / "models"))),
+        action_server_token=env.get("ACTION_SERVER_TOKEN") or None,
         tracker_store_url=env.get("RASA_TRACKER_STORE_URL") or None,
         lock_store_url=env.get("RASA_LOCK_STORE_URL") or None,
     )

@@ -16,8 +16,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import os
-import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -27,7 +25,7 @@ from urllib.parse import quote
 import jwt
 from sqlalchemy.orm import Session
 
-from bot import identity
+from bot import identity, local_secret
 from bot.config import Settings
 from bot.store.models import Client
 
@@ -36,7 +34,6 @@ LINK_AUDIENCE = "aftercare:link"
 SESSION_AUDIENCE = "aftercare:anon-session"
 SESSION_TTL = timedelta(days=90)
 SECRET_FILE = "link_secret"
-MIN_SECRET_CHARS = 32
 CHAT_PATH = "/webhooks/web/demo"
 
 # Why a link was refused. The web channel only uses these to pick what to tell the
@@ -45,10 +42,6 @@ EXPIRED = "expired"
 FORGED = "forged"  # bad signature, wrong algorithm, wrong audience, malformed
 REVOKED = "revoked"
 UNKNOWN_CLIENT = "unknown_client"  # deleted, or the token names another clinic
-
-
-class SecretError(RuntimeError):
-    """The configured secret is unusable (too short)."""
 
 
 @dataclass(frozen=True)
@@ -70,41 +63,8 @@ class LinkCheck:
 
 def secret_for(settings: Settings) -> str:
     """AFTERCARE_LINK_SECRET, or the generated secret in the data dir (created on first use)."""
-    if settings.link_secret:
-        if len(settings.link_secret) < MIN_SECRET_CHARS:
-            raise SecretError(f"AFTERCARE_LINK_SECRET must be at least {MIN_SECRET_CHARS} characters")
-        return settings.link_secret
-    return _generated_secret(Path(settings.data_dir) / SECRET_FILE)
-
-
-def _generated_secret(path: Path) -> str:
-    try:
-        return _read_secret(path)
-    except FileNotFoundError:
-        pass
-    path.parent.mkdir(parents=True, exist_ok=True)
-    # Write a private temporary file, then hard-link it into place: the link fails if
-    # another process (the server, the CLI) got there first, and nobody ever reads a
-    # half-written secret.
-    temporary = path.with_name(f".{path.name}.{secrets.token_hex(6)}")
-    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    try:
-        with os.fdopen(descriptor, "w") as handle:
-            handle.write(secrets.token_urlsafe(48) + "\n")
-        try:
-            os.link(temporary, path)
-        except FileExistsError:
-            pass
-    finally:
-        temporary.unlink(missing_ok=True)
-    return _read_secret(path)
-
-
-def _read_secret(path: Path) -> str:
-    secret = path.read_text(encoding="ascii").strip()
-    if len(secret) < MIN_SECRET_CHARS:
-        raise SecretError(f"{path} holds a secret shorter than {MIN_SECRET_CHARS} characters")
-    return secret
+    return local_secret.configured_or_generated(
+        settings.link_secret, "AFTERCARE_LINK_SECRET", Path(settings.data_dir) / SECRET_FILE)
 
 
 def _key(secret: str, purpose: str) -> bytes:

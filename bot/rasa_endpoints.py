@@ -3,6 +3,7 @@
 endpoints.yml at the top is the embedded default (in-memory tracker and lock stores).
 With RASA_TRACKER_STORE_URL (PostgreSQL) and RASA_LOCK_STORE_URL (Redis) set, several
 Rasa servers share conversations and locks; `aftercare serve` writes the file Rasa reads.
+The action server answers only requests that carry the action server token.
 """
 from __future__ import annotations
 
@@ -13,7 +14,10 @@ from urllib.parse import urlsplit
 import yaml
 from sqlalchemy.engine import make_url
 
+from bot import local_secret
 from bot.config import Settings
+
+ACTION_TOKEN_FILE = "action_server_token"
 
 
 def tracker_store(url: str) -> dict[str, Any]:
@@ -48,8 +52,17 @@ def lock_store(url: str) -> dict[str, Any]:
     return {k: v for k, v in config.items() if v is not None}
 
 
+def action_server_token(settings: Settings) -> str:
+    """What the Rasa server shows the action server (ACTION_SERVER_TOKEN, or generated)."""
+    return local_secret.configured_or_generated(
+        settings.action_server_token, "ACTION_SERVER_TOKEN", Path(settings.data_dir) / ACTION_TOKEN_FILE)
+
+
 def endpoints(settings: Settings) -> dict[str, Any]:
-    config: dict[str, Any] = {"action_endpoint": {"url": settings.action_server_url}}
+    config: dict[str, Any] = {"action_endpoint": {
+        "url": settings.action_server_url,
+        "headers": {"Authorization": f"Bearer {action_server_token(settings)}"},
+    }}
     if settings.tracker_store_url:
         config["tracker_store"] = tracker_store(settings.tracker_store_url)
     if settings.lock_store_url:
@@ -60,5 +73,5 @@ def endpoints(settings: Settings) -> dict[str, Any]:
 def write(settings: Settings, path: Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(yaml.safe_dump(endpoints(settings), sort_keys=False))
-    path.chmod(0o600)  # it may hold database and Redis passwords
+    path.chmod(0o600)  # it holds the action server token, maybe database and Redis passwords
     return path

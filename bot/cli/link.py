@@ -8,7 +8,7 @@ from typing import Iterator, Optional
 import click
 from sqlalchemy.orm import Session
 
-from bot import config, links
+from bot import config, links, local_secret
 from bot.cli.common import fail, unit_of_work
 from bot.phones import normalize_phone, region_of
 from bot.store import queries
@@ -28,7 +28,7 @@ def find_client(session: Session, phone: str, slug: Optional[str]) -> Client:
 def secret_errors() -> Iterator[None]:
     try:
         yield
-    except links.SecretError as exc:
+    except local_secret.SecretError as exc:
         fail(str(exc))
 
 

@@ -9,7 +9,7 @@ from urllib.parse import parse_qs, urlsplit
 import jwt
 import pytest
 
-from bot import links
+from bot import links, local_secret
 from bot.store.db import session_scope
 from bot.store.models import Client
 from webchat import NOW, SECRET, make_settings
@@ -137,7 +137,7 @@ def test_without_a_configured_secret_one_is_generated_once(tmp_path, db_url):
     first = links.secret_for(settings)
     path = data_dir / links.SECRET_FILE
     assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
-    assert len(first) >= links.MIN_SECRET_CHARS
+    assert len(first) >= local_secret.MIN_SECRET_CHARS
     assert links.secret_for(settings) == first  # the server and the CLI agree
     assert sorted(p.name for p in data_dir.iterdir()) == [links.SECRET_FILE]  # no temporary left
     other = links.secret_for(make_settings(db_url, tmp_path / "elsewhere", secret=None))
@@ -147,5 +147,5 @@ def test_without_a_configured_secret_one_is_generated_once(tmp_path, db_url):
 def test_a_configured_secret_wins_and_must_be_long(tmp_path, db_url):
     assert links.secret_for(make_settings(db_url, tmp_path)) == SECRET
     assert not (tmp_path / links.SECRET_FILE).exists()
-    with pytest.raises(links.SecretError, match="at least 32"):
+    with pytest.raises(local_secret.SecretError, match="at least 32"):
         links.secret_for(make_settings(db_url, tmp_path, secret="short"))
