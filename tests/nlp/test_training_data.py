@@ -1,0 +1,74 @@
+"""The training data as Rasa sees it: valid, every TOPICS intent present, and held-out
+sets that really are held out (no message also in the training data)."""
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from collections import Counter
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+HELD_OUT = [ROOT / "tests" / "nlu" / "heldout.yml", ROOT / "tests" / "nlu" / "heldout_blind.yml"]
+# The interface (TOPICS): these names are reported by `aftercare ask --json`.
+TOPIC_INTENTS = {
+    "ask_makeup", "ask_sun", "ask_washing", "ask_skincare_restart", "ask_moisturizer", "ask_medication",
+    "ask_exercise", "ask_redness_swelling", "ask_peeling", "ask_itching", "ask_bruising", "ask_breakout",
+    "ask_pain", "ask_results", "ask_next_treatment", "ask_pre_treatment", "ask_contraindications",
+    "ask_about_treatment", "ask_uncovered_topic", "report_red_flag", "request_human",
+    "inform_treatment_time", "greet", "goodbye", "thank", "affirm", "deny", "bot_challenge", "out_of_scope",
+}
+
+
+def examples(paths) -> list[tuple[str, str]]:
+    found = []
+    for path in paths:
+        for block in yaml.safe_load(path.read_text()).get("nlu", []):
+            if "intent" in block:
+                found += [(block["intent"], line.strip()[2:].strip())
+                          for line in block["examples"].splitlines() if line.strip().startswith("- ")]
+    return found
+
+
+def normalized(text: str) -> str:
+    return " ".join(re.findall(r"\w+|[^\w\s]", text.lower()))
+
+
+TRAINING = examples(sorted((ROOT / "data" / "nlu").glob("*.yml")))
+
+
+def test_every_topic_intent_is_in_the_domain_and_well_trained():
+    domain = set(yaml.safe_load((ROOT / "domain.yml").read_text())["intents"])
+    assert TOPIC_INTENTS <= domain
+    counts = Counter(intent for intent, _ in TRAINING)
+    assert set(counts) == domain
+    thin = {intent: n for intent, n in counts.items() if n < 100}
+    assert not thin, f"intents with fewer than 100 examples: {thin}"
+
+
+def test_no_message_is_labelled_with_two_intents():
+    labels: dict[str, set[str]] = {}
+    for intent, text in TRAINING:
+        labels.setdefault(normalized(text), set()).add(intent)
+    assert {text: found for text, found in labels.items() if len(found) > 1} == {}
+
+
+@pytest.mark.parametrize("path", HELD_OUT, ids=lambda p: p.name)
+def test_held_out_messages_are_not_in_the_training_data(path):
+    trained = {normalized(text) for _, text in TRAINING}
+    held_out = examples([path])
+    assert len(held_out) >= 400
+    assert {intent for intent, _ in held_out} >= TOPIC_INTENTS
+    assert [text for _, text in held_out if normalized(text) in trained] == []
+
+
+def test_rasa_data_validate_is_clean():
+    rasa = str(Path(sys.executable).with_name("rasa"))
+    env = dict(os.environ, ACTION_SERVER_URL="http://127.0.0.1:9/webhook", TF_CPP_MIN_LOG_LEVEL="2")
+    result = subprocess.run([rasa, "data", "validate", "--fail-on-warnings"], cwd=ROOT, env=env,
+                            capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, (result.stdout + result.stderr)[-3000:]
