@@ -38,6 +38,8 @@ class RedFlagLexicon:
             phrases = [nlp.make_doc(str(p).lower()) for p in terms.get("phrases", ())]
             if phrases:
                 self.phrases.add(group, phrases)
+            if terms.get("patterns"):
+                self.lemmas.add(group, terms["patterns"])
 
     def find(self, text: str) -> list[RedFlag]:
         # The lookup tables are lower-case: "Blisters" and "BLISTERS" lemmatize only lowered.

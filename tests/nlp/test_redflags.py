@@ -41,6 +41,13 @@ def groups(text: str) -> set[str]:
         ("still bleeding after 3 hours", "bleeding"),
         ("blurry vision since this morning", "vision"),
         ("the pain is excruciating", "severe_pain"),
+        ("the pain is like 9/10 and tylenol isnt touching it", "severe_pain"),
+        ("honestly my pain is 9 out of 10", "severe_pain"),
+        ("10/10 pain since this morning", "severe_pain"),
+        ("id rate the soreness 8/10", "severe_pain"),
+        ("painkillers aren't helping at all", "severe_pain"),
+        ("a cluster of painful sores at the corner of my mouth", "cold_sore"),
+        ("little sores on my lip since yesterday", "cold_sore"),
         ("can i wear makeup? also there's pus", "infection"),
         ("when can i go to the gym, my lips are swelling btw", "allergy"),
         ("is sunscreen ok? i have blisters", "blistering"),
@@ -68,6 +75,9 @@ def test_red_flags_are_caught(text, group):
         "when can i use retinol again",
         "it feels tight and dry",
         "what moisturizer should i use",
+        "my results are 10/10 thank you",
+        "pain is 3/10 tops, just a bit sore",
+        "my skin is sore, is that normal",
     ],
 )
 def test_ordinary_and_negated_messages_are_not_flagged(text):
