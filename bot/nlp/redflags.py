@@ -31,7 +31,10 @@ class RedFlagLexicon:
         self.nlp = nlp
         self.lemmas = Matcher(nlp.vocab)
         self.phrases = PhraseMatcher(nlp.vocab, attr="LOWER")
+        self.not_after: dict[str, list[list[str]]] = {}
         for group, terms in spec["groups"].items():
+            self.not_after[group] = [[t.lower_ for t in nlp.make_doc(str(cue).lower())]
+                                     for cue in terms.get("not_after", ())]
             lemmas = [str(t).lower() for t in terms.get("lemmas", ())]
             if lemmas:
                 self.lemmas.add(group, [[{"LEMMA": {"IN": lemmas}}], [{"LOWER": {"IN": lemmas}}]])
@@ -50,15 +53,27 @@ class RedFlagLexicon:
         found = []
         for matcher in (self.lemmas, self.phrases):
             for match_id, start, end in matcher(doc):
-                if self._negated(doc, start):
+                group = self.nlp.vocab.strings[match_id]
+                if self._negated(doc, start) or self._after_cue(doc, start, self.not_after[group]):
                     continue
                 span = doc[start:end]
-                found.append(RedFlag(self.nlp.vocab.strings[match_id], lowered[span.start_char:span.end_char]))
+                found.append(RedFlag(group, lowered[span.start_char:span.end_char]))
         return found
 
     def first(self, text: str) -> Optional[RedFlag]:
         found = self.find(text)
         return found[0] if found else None
+
+    @staticmethod
+    def _after_cue(doc: Doc, start: int, cues: list[list[str]]) -> bool:
+        """The term follows a cue ("prone to cold sores"), at most one word between."""
+        before = [t.lower_ for t in doc[max(start - 5, 0):start]]
+        for cue in cues:
+            for gap in (0, 1):
+                end = len(before) - gap
+                if end >= len(cue) and before[end - len(cue):end] == cue:
+                    return True
+        return False
 
     @staticmethod
     def _negated(doc: Doc, start: int) -> bool:

@@ -78,10 +78,32 @@ def test_red_flags_are_caught(text, group):
         "my results are 10/10 thank you",
         "pain is 3/10 tops, just a bit sore",
         "my skin is sore, is that normal",
+        # risk and history questions: answered as topics or eligibility, not escalated
+        "will sweating cause an infection",
+        "is there a risk of infection with microneedling",
+        "is sweating going to give me an infection",
+        "can i take allegra for my hay fever",
+        "i'm prone to cold sores, will that be a problem for my treatment",
+        "i have a history of herpes simplex on my lip area",
+        "can i get it done if i have a cold sore",
     ],
 )
 def test_ordinary_and_negated_messages_are_not_flagged(text):
     assert lexicon().find(text) == []
+
+
+@pytest.mark.parametrize(
+    "text, group",
+    [
+        ("i get herpes and i think its flaring after the treatment", "cold_sore"),
+        ("i'm prone to cold sores and now there are blisters on my lip", "blistering"),
+        ("there's pus, will it cause an infection", "infection"),
+        ("i think i got an infection", "infection"),
+        ("i get a fever and chills since the treatment", "infection"),
+    ],
+)
+def test_a_risk_or_history_cue_spares_only_its_own_term(text, group):
+    assert group in groups(text)
 
 
 def test_a_negated_flag_does_not_hide_another():
