@@ -29,7 +29,7 @@ class RedFlag:
 class RedFlagLexicon:
     def __init__(self, nlp: Language, spec: dict):
         self.nlp = nlp
-        self.lemmas = Matcher(nlp.vocab)
+        self.tokens = Matcher(nlp.vocab)  # lemmas and token patterns
         self.phrases = PhraseMatcher(nlp.vocab, attr="LOWER")
         self.not_after: dict[str, list[list[str]]] = {}
         for group, terms in spec["groups"].items():
@@ -37,12 +37,12 @@ class RedFlagLexicon:
                                      for cue in terms.get("not_after", ())]
             lemmas = [str(t).lower() for t in terms.get("lemmas", ())]
             if lemmas:
-                self.lemmas.add(group, [[{"LEMMA": {"IN": lemmas}}], [{"LOWER": {"IN": lemmas}}]])
+                self.tokens.add(group, [[{"LEMMA": {"IN": lemmas}}], [{"LOWER": {"IN": lemmas}}]])
             phrases = [nlp.make_doc(str(p).lower()) for p in terms.get("phrases", ())]
             if phrases:
                 self.phrases.add(group, phrases)
             if terms.get("patterns"):
-                self.lemmas.add(group, terms["patterns"])
+                self.tokens.add(group, terms["patterns"])
 
     def find(self, text: str) -> list[RedFlag]:
         # The lookup tables are lower-case: "Blisters" and "BLISTERS" lemmatize only lowered.
@@ -51,7 +51,7 @@ class RedFlagLexicon:
         lowered = text.lower()
         doc = self.nlp(lowered.translate(_APOSTROPHES))
         found = []
-        for matcher in (self.lemmas, self.phrases):
+        for matcher in (self.tokens, self.phrases):
             for match_id, start, end in matcher(doc):
                 group = self.nlp.vocab.strings[match_id]
                 if self._negated(doc, start) or self._after_cue(doc, start, self.not_after[group]):
