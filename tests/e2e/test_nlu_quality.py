@@ -18,7 +18,7 @@ ROOT = Path(__file__).resolve().parents[2]
 # goal is the same; the floor holds the measured 0.888 until the data gets there.
 MACRO_F1_FLOOR = 0.90
 CROSS_VALIDATED_FLOOR = 0.88
-HELD_OUT = ["heldout.yml", "heldout_blind.yml"]
+HELD_OUT = sorted(path.name for path in (ROOT / "tests" / "nlu").glob("*.yml"))
 
 
 def test_kept_cross_validated_report_describes_the_current_data_and_clears_the_bar():
