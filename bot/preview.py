@@ -22,6 +22,8 @@ from rasa_sdk.executor import ActionExecutor
 
 from bot.config import PROJECT_ROOT
 
+FALLBACK_INTENT = "nlu_fallback"  # Rasa's FallbackClassifier
+
 
 class InProcessActions(EndpointConfig):
     """An action endpoint that runs the actions package in this process."""
@@ -40,6 +42,20 @@ class Answer:
     intent: Optional[str]
     confidence: Optional[float]
     replies: list[str]
+
+
+def reported_intent(parsed: dict) -> dict:
+    """The topic a message was about, named as in the intent list.
+
+    When the model was unsure, the assistant asks a clarifying question (Rasa's
+    `nlu_fallback`); the report still names the model's best guess, with its low
+    confidence, because `nlu_fallback` is not a topic.
+    """
+    intent = parsed.get("intent") or {}
+    if intent.get("name") != FALLBACK_INTENT:
+        return intent
+    guesses = [r for r in parsed.get("intent_ranking") or [] if r.get("name") != FALLBACK_INTENT]
+    return guesses[0] if guesses else intent
 
 
 class Preview:
@@ -71,7 +87,7 @@ class Preview:
         await self.agent.handle_message(message)
         tracker = await self.agent.tracker_store.retrieve(sender_id)
         parsed = tracker.latest_message.parse_data if tracker else {}
-        intent = (parsed or {}).get("intent") or {}
+        intent = reported_intent(parsed or {})
         replies = [m.get("text") for m in output.messages if m.get("text")]
         return Answer(intent.get("name"), intent.get("confidence"), replies)
 

@@ -136,3 +136,23 @@ def test_bad_phone_is_a_one_line_error(env):
     result = run(env, "ask", "--phone", "12", "hello")
     assert result.returncode == 2
     assert result.stderr.strip().startswith("error:") and len(result.stderr.strip().splitlines()) == 1
+
+
+def test_every_reported_intent_is_a_topic_name_even_when_the_assistant_asks_to_clarify(batch):
+    import yaml
+
+    names = set(yaml.safe_load((ROOT / "domain.yml").read_text())["intents"])
+    reported = [answer["intent"] for answer in batch[0] if "intent" in answer]
+    assert reported and all(name in names for name in reported), reported
+
+
+def test_a_clarified_message_reports_the_models_best_guess():
+    from bot.preview import reported_intent
+
+    parsed = {"intent": {"name": "nlu_fallback", "confidence": 0.45},
+              "intent_ranking": [{"name": "nlu_fallback", "confidence": 0.45},
+                                 {"name": "ask_sun", "confidence": 0.31},
+                                 {"name": "ask_makeup", "confidence": 0.29}]}
+    assert reported_intent(parsed) == {"name": "ask_sun", "confidence": 0.31}
+    sure = {"intent": {"name": "ask_makeup", "confidence": 0.9}, "intent_ranking": []}
+    assert reported_intent(sure) == {"name": "ask_makeup", "confidence": 0.9}
