@@ -11,13 +11,17 @@ from typing import Optional
 import yaml
 from spacy.language import Language
 from spacy.matcher import Matcher, PhraseMatcher
-from spacy.tokens import Doc
+from spacy.tokens import Doc, Span
+from spacy.util import filter_spans
 
 from bot.nlp import pipeline
 
 _NEGATORS = {"no", "without", "zero", "never"}
 _APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'"})
 _NOT = {"not", "n't", "dont", "don't", "havent", "haven't", "isnt", "isn't", "nt"}
+# `any` in a pattern of redflags.yml: one optional word, never a negation or punctuation,
+# so "pain ... worse" matches "pain is way worse" but not "pain isn't worse".
+_ANY_WORD = {"LOWER": {"NOT_IN": sorted(_NOT | _NEGATORS)}, "IS_PUNCT": False, "OP": "?"}
 
 
 @dataclass(frozen=True)
@@ -42,7 +46,8 @@ class RedFlagLexicon:
             if phrases:
                 self.phrases.add(group, phrases)
             if terms.get("patterns"):
-                self.tokens.add(group, terms["patterns"])
+                self.tokens.add(group, [[_ANY_WORD if t == "any" else t for t in pattern]
+                                        for pattern in terms["patterns"]])
 
     def find(self, text: str) -> list[RedFlag]:
         # The lookup tables are lower-case: "Blisters" and "BLISTERS" lemmatize only lowered.
@@ -50,15 +55,16 @@ class RedFlagLexicon:
         # The swap keeps every offset, so a flag's text is the client's own words.
         lowered = text.lower()
         doc = self.nlp(lowered.translate(_APOSTROPHES))
-        found = []
+        spans = []
         for matcher in (self.tokens, self.phrases):
             for match_id, start, end in matcher(doc):
                 group = self.nlp.vocab.strings[match_id]
                 if self._negated(doc, start) or self._after_cue(doc, start, self.not_after[group]):
                     continue
-                span = doc[start:end]
-                found.append(RedFlag(group, lowered[span.start_char:span.end_char]))
-        return found
+                spans.append(Span(doc, start, end, label=group))
+        # A phrase and a pattern often cover the same words ("lips are swelling"): one flag.
+        return [RedFlag(span.label_, lowered[span.start_char:span.end_char])
+                for span in sorted(filter_spans(spans), key=lambda span: span.start)]
 
     def first(self, text: str) -> Optional[RedFlag]:
         found = self.find(text)
@@ -81,6 +87,14 @@ class RedFlagLexicon:
         window = [t.lower_ for t in doc[max(start - 4, 0):start]]
         if any(word in _NEGATORS for word in window[-3:]):
             return True
+        # "not unbearable", "isn't getting worse": a "not" just before, or one word before;
+        # but "can't catch my breath" is the symptom itself
+        for back in (1, 2):
+            if len(window) >= back and window[-back] in _NOT:
+                if window[-back - 1:-back] in (["ca"], ["can"], ["could"], ["wo"]):
+                    return False
+                if back == 1 or doc[start - 1].is_alpha:
+                    return True
         # "not any pus", "don't have any fever"
         return "any" in window[-2:] and any(w in _NOT for w in window)
 

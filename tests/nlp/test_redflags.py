@@ -51,6 +51,32 @@ def groups(text: str) -> set[str]:
         ("can i wear makeup? also there's pus", "infection"),
         ("when can i go to the gym, my lips are swelling btw", "allergy"),
         ("is sunscreen ok? i have blisters", "blistering"),
+        # shapes, not fixed phrases: the words clients put between the signs
+        ("it's all crusty and yellow and weeping", "infection"),
+        ("honey coloured scabs round my nostril", "infection"),
+        ("green discharge from one spot", "infection"),
+        ("theres thick yellow fluid coming out", "infection"),
+        ("it smells a bit off", "infection"),
+        ("the red is spreading down my neck", "infection"),
+        ("the red patch is getting bigger", "infection"),
+        ("my cheek is hot to touch", "infection"),
+        ("temp is 38.2", "infection"),
+        ("ive had a slight temperature since lunch", "infection"),
+        ("the pain is way worse than yesterday", "infection"),
+        ("my face gets redder every day", "infection"),
+        ("im shivery and burning up", "infection"),
+        ("my lips have started swelling", "allergy"),
+        ("tongue feels swollen", "allergy"),
+        ("my lip blew up overnight", "allergy"),
+        ("throat feels kinda tight", "allergy"),
+        ("rash all over my arms since the numbing cream", "allergy"),
+        ("im a bit wheezy", "breathing"),
+        ("i can't catch my breath", "breathing"),
+        ("breathing feels harder than normal", "breathing"),
+        ("feeling faint and my face is swollen", "allergy"),
+        ("everything looks hazy", "vision"),
+        ("i can barely see out of my left eye", "vision"),
+        ("seeing flashing lights", "vision"),
     ],
 )
 def test_red_flags_are_caught(text, group):
@@ -86,6 +112,20 @@ def test_red_flags_are_caught(text, group):
         "i'm prone to cold sores, will that be a problem for my treatment",
         "i have a history of herpes simplex on my lip area",
         "can i get it done if i have a cold sore",
+        "what do i do if i get a fever",
+        # comparisons, negations and other infections are not signs now
+        "is it more painful than a tattoo",
+        "my redness is not getting worse",
+        "the pain isn't worse today",
+        "the pain is not unbearable",
+        "it doesn't smell bad",
+        "my temp is 37.1",
+        "im on antibiotics for a chest infection",
+        "i'm on amoxicillin for a tooth infection can i keep taking it",
+        "is the area going to get bigger",
+        "is breathing hard normal when running",
+        "it's hazy, i cant remember the time",
+        "can i turn off my phone",
     ],
 )
 def test_ordinary_and_negated_messages_are_not_flagged(text):
@@ -109,6 +149,10 @@ def test_a_risk_or_history_cue_spares_only_its_own_term(text, group):
 def test_a_negated_flag_does_not_hide_another():
     assert "infection" in groups("no fever, but now there is pus")
     assert "infection" in groups("no pus but there's a yellow crust")
+
+
+def test_one_flag_for_words_two_rules_cover():
+    assert [flag.group for flag in lexicon().find("my lips are swelling")] == ["allergy"]
 
 
 def test_flags_carry_the_clients_words():
