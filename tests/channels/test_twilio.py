@@ -49,6 +49,10 @@ def assert_answered(response):
 
 
 def test_unsigned_and_forged_requests_get_403_and_change_nothing(line):
+    # Which follow-ups are still pending depends on the hour the test runs (a step whose
+    # time had passed at registration is skipped): compare with before, not a fixed set.
+    planned = sorted(followup_states(line))
+    assert PENDING in planned
     stop = line.text("STOP")
     question = line.text("can I wear makeup?")
     tampered = dict(question)
@@ -65,7 +69,7 @@ def test_unsigned_and_forged_requests_get_403_and_change_nothing(line):
                                   headers={"X-Twilio-Signature": signature}, timeout=10))
     assert [r.status_code for r in attempts] == [403] * len(attempts)
     assert line.recorder.messages == [] and line.twilio.attempts == 0
-    assert client_of(line).opted_out is False and set(followup_states(line)) == {PENDING}
+    assert client_of(line).opted_out is False and sorted(followup_states(line)) == planned
     assert logged(line) == [] and alerts(line) == []
 
 
