@@ -19,6 +19,8 @@ from bot.nlp import pipeline
 _NEGATORS = {"no", "without", "zero", "never"}
 _APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'"})
 _NOT = {"not", "n't", "dont", "don't", "havent", "haven't", "isnt", "isn't", "nt"}
+# "ca"+"n't", "wo"+"n't": a "not" after these is the symptom ("can't catch my breath").
+_UNABLE = {"ca", "can", "could", "wo"}
 # `any` in a pattern of redflags.yml: one optional word, never a negation or punctuation,
 # so "pain ... worse" matches "pain is way worse" but not "pain isn't worse".
 _ANY_WORD = {"LOWER": {"NOT_IN": sorted(_NOT | _NEGATORS)}, "IS_PUNCT": False, "OP": "?"}
@@ -63,8 +65,8 @@ class RedFlagLexicon:
                     continue
                 spans.append(Span(doc, start, end, label=group))
         # A phrase and a pattern often cover the same words ("lips are swelling"): one flag.
-        return [RedFlag(span.label_, lowered[span.start_char:span.end_char])
-                for span in sorted(filter_spans(spans), key=lambda span: span.start)]
+        # filter_spans also returns them in text order.
+        return [RedFlag(span.label_, lowered[span.start_char:span.end_char]) for span in filter_spans(spans)]
 
     def first(self, text: str) -> Optional[RedFlag]:
         found = self.find(text)
@@ -87,11 +89,10 @@ class RedFlagLexicon:
         window = [t.lower_ for t in doc[max(start - 4, 0):start]]
         if any(word in _NEGATORS for word in window[-3:]):
             return True
-        # "not unbearable", "isn't getting worse": a "not" just before, or one word before;
-        # but "can't catch my breath" is the symptom itself
+        # "not unbearable", "isn't getting worse": a "not" just before, or one word before
         for back in (1, 2):
             if len(window) >= back and window[-back] in _NOT:
-                if window[-back - 1:-back] in (["ca"], ["can"], ["could"], ["wo"]):
+                if len(window) > back and window[-back - 1] in _UNABLE:
                     return False
                 if back == 1 or doc[start - 1].is_alpha:
                     return True
