@@ -15,7 +15,7 @@ from collections import Counter
 from typing import Any, Dict, List, Optional
 
 import numpy as np
-from scipy.sparse import csr_matrix, hstack
+from scipy.sparse import csr_matrix, hstack, vstack
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.pipeline import FeatureUnion
@@ -69,8 +69,6 @@ class LinearIntentClassifier(IntentClassifier, GraphComponent):
             if sentence is None:
                 return None
             rows.append(csr_matrix(sentence.features))
-        from scipy.sparse import vstack
-
         return vstack(rows).tocsr() if rows else None
 
     def _features(self, messages: List[Message]) -> csr_matrix:
