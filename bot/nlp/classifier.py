@@ -31,6 +31,13 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 MODEL_FILE = "linear_intent.skops"
+# What skops does not trust by default but the saved model holds; anything else in a
+# model file is refused at load (trusting the file's own list would be pickle again).
+TRUSTED_TYPES = [
+    "scipy.sparse._csr.csr_matrix",
+    "sklearn.calibration._CalibratedClassifier",
+    "sklearn.calibration._SigmoidCalibration",
+]
 logger = logging.getLogger(__name__)
 
 
@@ -125,8 +132,7 @@ class LinearIntentClassifier(IntentClassifier, GraphComponent):
 
         try:
             with model_storage.read_from(resource) as directory:
-                path = directory / MODEL_FILE
-                saved = sio.load(path, trusted=sio.get_untrusted_types(file=path))
+                saved = sio.load(directory / MODEL_FILE, trusted=TRUSTED_TYPES)
         except (ValueError, FileNotFoundError):
             return cls(config, model_storage, resource)  # trained on no intents
         return cls(config, model_storage, resource, saved["vectorizer"], saved["model"])
