@@ -1,5 +1,7 @@
 """The signed Twilio channel served for real on localhost, a recording assistant, the
-fake Twilio REST server it answers through, and helpers to post signed webhooks."""
+fake Twilio REST server it answers through (whose status callbacks reach the channel, as
+behind a proxy), and helpers to post webhooks as Twilio does: the parameters Twilio sends,
+form-encoded, signed over the bytes that are sent."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -11,9 +13,9 @@ import requests
 
 from bot.channels.twilio import SignedTwilioInput
 from bot.store.db import session_scope
-from tests.fakes import sms_world
+from tests.fakes import sms_world, twilio_server
 from tests.fakes.sanic_server import Recorder, channel_app, serving
-from tests.fakes.twilio_server import FakeTwilio
+from tests.fakes.twilio_server import FORM_TYPE, FakeTwilio
 
 WEBHOOK = sms_world.WEBHOOK
 
@@ -28,21 +30,39 @@ class SmsLine:
     token: str
     sid_counter: int = 0
 
-    def text(self, body: str = "", sender: str = sms_world.CLIENT_PHONE, to: str = sms_world.CLINIC_SMS, **extra) -> dict:
-        """The form of an inbound SMS, as Twilio posts it."""
+    def next_sid(self, prefix: str = "SM") -> str:
         self.sid_counter += 1
-        return {
-            "MessageSid": f"SM{self.sid_counter:032x}", "AccountSid": self.twilio.account_sid, "From": sender,
-            "To": to, "Body": body, "NumMedia": "0", "NumSegments": "1", "SmsStatus": "received", **extra,
-        }
+        return f"{prefix}{self.sid_counter:032x}"
 
-    def post(self, params: dict, path: str = WEBHOOK, signed: bool = True, token: Optional[str] = None,
+    def inbound(self, body: str = "", sender: str = sms_world.CLIENT_PHONE, to: str = sms_world.CLINIC_SMS,
+                media=(), **shape) -> list:
+        """An inbound SMS (or MMS, with `media`: (content type, URL) pairs) exactly as Twilio
+        posts it: every parameter, in Twilio's order, unknown places as empty fields."""
+        sid = self.next_sid("MM" if media else "SM")
+        return twilio_server.inbound_params(self.twilio.account_sid, sid, sender, to, body, media, **shape)
+
+    def text(self, body: str = "", sender: str = sms_world.CLIENT_PHONE, to: str = sms_world.CLINIC_SMS, **extra) -> dict:
+        """The same as a dict, `extra` replacing or adding parameters."""
+        return {**dict(self.inbound(body, sender, to)), **extra}
+
+    def post(self, params, path: str = WEBHOOK, signed: bool = True, token: Optional[str] = None,
              signed_url: Optional[str] = None, timeout: float = 20) -> requests.Response:
-        headers = {}
+        """POST `params` (a dict or (name, value) pairs) form-encoded, signed over those
+        pairs for the public URL of `path` (which may carry a query string)."""
+        signature = None
         if signed:
-            url = signed_url or sms_world.PUBLIC_URL + path
-            headers["X-Twilio-Signature"] = sms_world.sign(url, params, token or self.token)
-        return requests.post(self.base_url + path, data=params, headers=headers, timeout=timeout)
+            signature = sms_world.sign(signed_url or sms_world.PUBLIC_URL + path, params, token or self.token)
+        return self.send(twilio_server.form_body(params), signature, path, timeout=timeout)
+
+    def send(self, body: bytes, signature: Optional[str], path: str = WEBHOOK, content_type: Optional[str] = FORM_TYPE,
+             timeout: float = 20) -> requests.Response:
+        """POST these very bytes."""
+        headers = {}
+        if signature is not None:
+            headers["X-Twilio-Signature"] = signature
+        if content_type is not None:
+            headers["Content-Type"] = content_type
+        return requests.post(self.base_url + path, data=body, headers=headers, timeout=timeout)
 
 
 @pytest.fixture
@@ -69,7 +89,9 @@ def make_line(engine, db_url, tmp_path, twilio):
         channel = SignedTwilioInput(settings=settings, engine=engine, bot_timeout=bot_timeout, budget=budget)
         server = serving(channel_app(channel, recorder))
         servers.append(server)
-        return SmsLine(server.__enter__(), engine, twilio, recorder, client_id, twilio.auth_token)
+        base_url = server.__enter__()
+        twilio.proxies[settings.public_url] = base_url  # Twilio's status callbacks reach this server
+        return SmsLine(base_url, engine, twilio, recorder, client_id, twilio.auth_token)
 
     yield make
     for server in servers:

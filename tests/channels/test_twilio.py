@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from bot.store.db import session_scope
 from bot.store.messaging_models import CANCELLED, INBOUND, OUTBOUND, PENDING, FollowUp, SmsMessage
 from bot.store.models import Alert, Client
-from tests.fakes import sms_world
+from tests.fakes import sms_world, twilio_server
 from tests.fakes.sms_world import CLIENT_PHONE, CLINIC_SMS, STATUS
 
 EMPTY = '<?xml version="1.0" encoding="UTF-8"?><Response/>'
@@ -213,12 +213,15 @@ def test_a_reply_refused_as_unsubscribed_records_the_opt_out(line):
 # Status callbacks
 
 
-def status(line, sid, state, **extra):
-    return {"MessageSid": sid, "MessageStatus": state, "AccountSid": line.twilio.account_sid,
-            "From": CLINIC_SMS, "To": CLIENT_PHONE, **extra}
+def status(line, sid, state, code=""):
+    """A status callback for `sid` as Twilio posts it (ErrorCode empty unless `code`)."""
+    message = line.twilio.fetch(sid) or {"sid": sid, "to": CLIENT_PHONE, "from": CLINIC_SMS,
+                                         "account_sid": line.twilio.account_sid}
+    return twilio_server.status_params(message, state, code)
 
 
 def test_status_callbacks_update_the_delivery_status(line):
+    line.twilio.status_callbacks = False  # this test posts them itself
     line.post(line.text("hello"))
     sid = line.twilio.messages[0]["sid"]
     assert line.post(status(line, sid, "sent"), path=STATUS).status_code == 204
@@ -231,9 +234,10 @@ def test_status_callbacks_update_the_delivery_status(line):
 
 
 def test_a_failed_status_with_21610_opts_the_client_out(line):
+    line.twilio.status_callbacks = False
     line.post(line.text("hello"))
     sid = line.twilio.messages[0]["sid"]
-    line.post(status(line, sid, "failed", ErrorCode="21610"), path=STATUS)
+    line.post(status(line, sid, "failed", "21610"), path=STATUS)
     [reply] = logged(line, OUTBOUND)
     assert (reply.status, reply.error_code) == ("failed", 21610)
     assert client_of(line).opted_out is True

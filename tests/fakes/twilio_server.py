@@ -12,6 +12,19 @@ E.164, 21266 for To == From, 21610 for a number that texted STOP (`unsubscribe`)
 `fail_next(n, 429|500|21610|...)` makes the next n sends fail that way, and `delay` holds
 every send's answer back *after* the message is recorded (a send whose answer is lost).
 
+Status callbacks, as Twilio sends them: after answering, each message moves on (queued,
+with a Messaging Service, then sent, then delivered, or undelivered with an ErrorCode for a
+number in `undeliverable`), and each change is POSTed to the message's StatusCallback,
+form-encoded, with Twilio's parameter set (empty ErrorCode included) and a valid
+X-Twilio-Signature over the URL as given. `proxies` maps a public base URL to the local
+address that serves it, as a reverse proxy would; `settle()` waits until every callback is
+out; `callbacks` records each (URL, parameters, HTTP status or error); `status_callbacks`
+turns them off.
+
+`inbound_params` and `status_params` build the parameters Twilio posts to a webhook, in
+Twilio's order; `form_body` encodes them and `signature` signs them the way Twilio
+documents it (URL, then each name and value sorted by name, HMAC-SHA1 with the auth token).
+
 In a test:  with FakeTwilio() as twilio: ... twilio.url, twilio.messages
 Standalone: python -m tests.fakes.twilio_server --port 8089   (prints what it receives)
 """
@@ -19,17 +32,22 @@ from __future__ import annotations
 
 import argparse
 import base64
+import hashlib
+import hmac
 import json
+import queue
 import re
 import threading
 import time
+import urllib.error
+import urllib.request
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from email.utils import format_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Callable, Optional
-from urllib.parse import parse_qs, urlsplit
+from typing import Callable, Optional, Sequence, Union
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 ACCOUNT_SID = "AC" + "0" * 31 + "1"
 AUTH_TOKEN = "fake-twilio-auth-token-0123456789"
@@ -45,6 +63,12 @@ ERRORS = {
     21610: (400, "Attempt to send to unsubscribed recipient"),
     21614: (400, "'To' number is not a valid mobile number"),
 }
+
+API_VERSION = "2010-04-01"
+FORM_TYPE = "application/x-www-form-urlencoded; charset=UTF-8"  # what Twilio posts to webhooks
+CALLBACK_TIMEOUT = 15.0  # seconds Twilio waits for a webhook's answer
+
+Pairs = list[tuple[str, str]]
 
 _MESSAGES = re.compile(r"^/2010-04-01/Accounts/(?P<account>[^/]+)/Messages(?:/(?P<sid>[^/]+))?\.json$")
 
@@ -68,11 +92,18 @@ class FakeTwilio:
     messages: list = field(default_factory=list)  # every accepted message, in order
     attempts: int = 0  # every POST to Messages.json, accepted or not
     unsubscribed: set = field(default_factory=set)
+    undeliverable: dict = field(default_factory=dict)  # number -> the ErrorCode its texts end undelivered with
+    status_callbacks: bool = True  # False: messages still move on, but nothing is called back
+    proxies: dict = field(default_factory=dict)  # public base URL -> local address serving it
+    callbacks: list = field(default_factory=list)  # every status callback: {"url", "params", "status", "error"}
 
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
         self._failures: list[_Failure] = []
         self._server: Optional[ThreadingHTTPServer] = None
+        self._pending: "queue.Queue[Optional[dict]]" = queue.Queue()
+        # Callbacks go straight to their URL, never through an HTTP proxy of the environment.
+        self._opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
     # Control
 
@@ -88,6 +119,14 @@ class FakeTwilio:
 
     def unsubscribe(self, number: str) -> None:
         self.unsubscribed.add(number)
+
+    def settle(self, timeout: float = 20.0) -> None:
+        """Wait until every status change so far has been called back."""
+        deadline = time.monotonic() + timeout
+        while self._pending.unfinished_tasks:
+            if time.monotonic() > deadline:
+                raise TimeoutError("status callbacks still pending")
+            time.sleep(0.01)
 
     def sent_to(self, number: str) -> list[dict]:
         with self._lock:
@@ -117,6 +156,7 @@ class FakeTwilio:
         self._server.daemon_threads = True
         self.port = self._server.server_address[1]
         threading.Thread(target=self._server.serve_forever, name="fake-twilio", daemon=True).start()
+        threading.Thread(target=self._call_back, name="fake-twilio-callbacks", daemon=True).start()
         return self
 
     def stop(self) -> None:
@@ -124,6 +164,7 @@ class FakeTwilio:
             self._server.shutdown()
             self._server.server_close()
             self._server = None
+            self._pending.put(None)
 
     def __enter__(self) -> "FakeTwilio":
         return self.start()
@@ -161,7 +202,7 @@ class FakeTwilio:
             "from": sender or None,
             "messaging_service_sid": service or None,
             "body": form.get("Body", ""),
-            "status": "queued",
+            "status": "accepted" if service and not sender else "queued",
             "status_callback": form.get("StatusCallback"),
             "date_created": format_datetime(now),
             "date_updated": format_datetime(now),
@@ -184,9 +225,58 @@ class FakeTwilio:
             print(f"{message['date_created']}  {sender or service} -> {to}: {message['body']}", flush=True)
         if self.on_message is not None:
             self.on_message(message)
+        self._pending.put(message)  # its life goes on after the answer, as at Twilio
         if self.delay:
             time.sleep(self.delay)
         return 201, message
+
+    # Status callbacks
+
+    def _statuses(self, message: dict) -> list[tuple[str, str]]:
+        """The (status, ErrorCode) changes a new message goes through; Twilio calls back on
+        each but the initial one (queued, or accepted with a Messaging Service)."""
+        code = self.undeliverable.get(message["to"])
+        end = ("undelivered", str(code)) if code else ("delivered", "")
+        return ([("queued", "")] if message["status"] == "accepted" else []) + [("sent", ""), end]
+
+    def _call_back(self) -> None:
+        while True:
+            message = self._pending.get()
+            try:
+                if message is None:
+                    return
+                for status, code in self._statuses(message):
+                    now = datetime.now(timezone.utc)
+                    with self._lock:
+                        message.update(status=status, error_code=int(code) if code else None,
+                                       date_updated=format_datetime(now))
+                        if status == "sent":
+                            message["date_sent"] = format_datetime(now)
+                    if message["status_callback"] and self.status_callbacks:
+                        params = status_params(message, status, code, now)
+                        self._post_callback(message["status_callback"], params)
+            finally:
+                self._pending.task_done()
+
+    def _post_callback(self, url: str, params: Pairs) -> None:
+        target = url
+        for public, local in self.proxies.items():
+            if url.startswith(public.rstrip("/") + "/"):
+                target = local.rstrip("/") + url[len(public.rstrip("/")):]
+        request = urllib.request.Request(target, data=form_body(params), method="POST", headers={
+            "Content-Type": FORM_TYPE, "X-Twilio-Signature": signature(url, params, self.auth_token),
+            "User-Agent": "TwilioProxy/1.1",
+        })
+        record = {"url": url, "params": params, "status": None, "error": None}
+        try:
+            with self._opener.open(request, timeout=CALLBACK_TIMEOUT) as answer:
+                record["status"] = answer.status
+        except urllib.error.HTTPError as error:
+            record["status"] = error.code
+        except OSError as error:  # unreachable: Twilio notes it in its debugger (11200) and goes on
+            record["error"] = str(error)
+        with self._lock:
+            self.callbacks.append(record)
 
     def list(self, query: dict) -> dict:
         with self._lock:
@@ -205,6 +295,70 @@ class FakeTwilio:
     def fetch(self, sid: str) -> Optional[dict]:
         with self._lock:
             return next((m for m in self.messages if m["sid"] == sid), None)
+
+
+# What Twilio posts to webhooks
+
+Params = Union[Pairs, dict]
+
+
+def form_body(params: Params) -> bytes:
+    """Form-encoded as Twilio posts: UTF-8, a space as '+', everything else reserved escaped."""
+    return urlencode(list(params.items()) if isinstance(params, dict) else list(params)).encode("ascii")
+
+
+def signature(url: str, params: Params, auth_token: str) -> str:
+    """X-Twilio-Signature: the full URL, then each parameter's name and value, sorted by
+    name (a repeated name's values in sorted order), HMAC-SHA1 with the auth token, base64."""
+    pairs = list(params.items()) if isinstance(params, dict) else list(params)
+    data = url + "".join(name + value for name, value in sorted(pairs))
+    digest = hmac.new(auth_token.encode("utf-8"), data.encode("utf-8"), hashlib.sha1).digest()
+    return base64.b64encode(digest).decode("ascii")
+
+
+def inbound_params(account_sid: str, sid: str, sender: str, to: str, body: str,
+                   media: Sequence[tuple[str, str]] = (), service_sid: str = "",
+                   sender_place: Sequence[str] = ("", "NY", "", "US"), to_place: Sequence[str] = ("", "NY", "", "US"),
+                   add_ons: str = "", opt_out_type: str = "", segments: int = 1) -> Pairs:
+    """An inbound SMS or MMS as Twilio posts it to the number's webhook, in Twilio's order.
+    `media` is (content type, URL) pairs; a place is (city, state, zip, country), and
+    Twilio sends the four fields empty when it does not know them (most mobile numbers
+    have no city or zip)."""
+    from_city, from_state, from_zip, from_country = sender_place
+    to_city, to_state, to_zip, to_country = to_place
+    pairs: Pairs = [("ToCountry", to_country)]
+    pairs += [(f"MediaContentType{n}", kind) for n, (kind, _) in enumerate(media)]
+    pairs += [("ToState", to_state), ("SmsMessageSid", sid), ("NumMedia", str(len(media))), ("ToCity", to_city),
+              ("FromZip", from_zip), ("SmsSid", sid), ("FromState", from_state), ("SmsStatus", "received"),
+              ("FromCity", from_city), ("Body", body), ("FromCountry", from_country), ("To", to)]
+    if service_sid:
+        pairs.append(("MessagingServiceSid", service_sid))
+    pairs += [("ToZip", to_zip), ("NumSegments", str(segments))]
+    pairs += [(f"MediaUrl{n}", url) for n, (_, url) in enumerate(media)]
+    pairs += [("ReferralNumMedia", "0"), ("MessageSid", sid)]
+    if opt_out_type:
+        pairs.append(("OptOutType", opt_out_type))
+    pairs.append(("AccountSid", account_sid))
+    if add_ons:
+        pairs.append(("AddOns", add_ons))
+    pairs += [("From", sender), ("ApiVersion", API_VERSION)]
+    return pairs
+
+
+def status_params(message: dict, status: str, error_code: str = "", now: Optional[datetime] = None) -> Pairs:
+    """A status callback as Twilio posts it for an outbound SMS (`message` in the API's
+    shape): ErrorCode is sent empty unless the text failed; RawDlrDoneDate (the carrier's
+    receipt, YYMMDDhhmm) comes with delivered and undelivered."""
+    to, sid = message["to"], message["sid"]
+    pairs: Pairs = [("ErrorCode", error_code), ("SmsSid", sid), ("SmsStatus", status), ("MessageStatus", status),
+                    ("ChannelToAddress", to[:-4] + "XXXX"), ("To", to)]
+    if message.get("messaging_service_sid"):
+        pairs.append(("MessagingServiceSid", message["messaging_service_sid"]))
+    pairs += [("MessageSid", sid), ("AccountSid", message["account_sid"]), ("From", message.get("from") or "")]
+    if status in ("delivered", "undelivered"):
+        pairs.append(("RawDlrDoneDate", (now or datetime.now(timezone.utc)).strftime("%y%m%d%H%M")))
+    pairs.append(("ApiVersion", API_VERSION))
+    return pairs
 
 
 def _error(status: int, code: int, message: str) -> dict:
