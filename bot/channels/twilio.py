@@ -1,9 +1,11 @@
 """Two-way SMS through Twilio, signed: POST /webhooks/twilio/webhook and /webhooks/twilio/status.
 
 Every request must carry a valid X-Twilio-Signature, computed by Twilio over the public
-URL it called (PUBLIC_URL + path: the server runs behind a proxy, so the URL it sees is
-not the one Twilio signed) and the form fields; anything else gets 403 before any other
-work. Rasa's stock twilio channel checks nothing.
+URL it called (PUBLIC_URL + path and query: the server runs behind a proxy, so the URL it
+sees is not the one Twilio signed) and every parameter of the body, blank ones included;
+anything else gets 403 before any other work. The parameters are read from the raw body
+(bot/channels/twilio_form.py), and the very parameters that were checked drive the
+handling. Rasa's stock twilio channel checks nothing.
 
 An inbound text is, in this order: a duplicate (same MessageSid: ignored), a carrier
 keyword (STOP and friends opt out with no reply of ours, since Twilio confirms; START
@@ -32,6 +34,7 @@ from twilio.request_validator import RequestValidator
 
 from bot import config, identity
 from bot.channels import sms_keywords, sms_texts
+from bot.channels.twilio_form import TwilioForm, Unreadable
 from bot.config import Settings
 from bot.messaging import inbound, ledger
 from bot.messaging.gateway import PERMANENT, UNSUBSCRIBED, Gateway, Outgoing, SendError
@@ -47,6 +50,7 @@ WEBHOOK_BUDGET = 12.0  # seconds until we answer Twilio whatever is still runnin
 SEND_TIMEOUT = 4.0  # HTTP timeout of one REST send of a reply
 HARD_MARGIN = 1.5  # seconds past the budget at which the webhook answers no matter what
 MAX_MEDIA = 10  # Twilio's own limit of media per MMS
+UNKNOWN_SID_PAUSES = (0.1, 0.3, 0.6)  # seconds between looks for the text a status callback reports on
 
 
 def _twiml() -> HTTPResponse:
@@ -119,17 +123,27 @@ class SignedTwilioInput(InputChannel):
 
     # Signatures
 
-    def is_signed(self, request: Request) -> bool:
+    def signed_form(self, request: Request) -> Optional[TwilioForm]:
+        """The request's parameters when Twilio signed exactly these; None otherwise."""
         signature = request.headers.get("X-Twilio-Signature", "")
         if self.validator is None or not signature:
-            return False
+            return None
+        try:
+            form = TwilioForm.parse(request.body, request.headers.get("Content-Type"))
+        except Unreadable as error:
+            log.info("Twilio request refused: %s", error)
+            return None
         url = self.settings.public_url + request.path
         if request.query_string:
             url += "?" + request.query_string
         try:
-            return self.validator.validate(url, request.form, signature)
-        except Exception:  # a malformed body is a forged one
-            return False
+            signed = self.validator.validate(url, form, signature)
+        except Exception:  # whatever the validator cannot read was not signed by Twilio
+            signed = False
+        if not signed:
+            log.info("Twilio request refused: the signature does not match")
+            return None
+        return form
 
     # Blocking work, run in worker threads
 
@@ -169,16 +183,15 @@ class SignedTwilioInput(InputChannel):
 
     # The webhook
 
-    async def handle(self, request: Request, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> HTTPResponse:
+    async def handle(self, form: TwilioForm, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> HTTPResponse:
         deadline = time.monotonic() + self.budget
-        form = request.form
-        sender, to = (form.get("From") or "").strip(), (form.get("To") or "").strip()
-        body = (form.get("Body") or "")[:MAX_MESSAGE_CHARS]  # Twilio's own limit for one text
+        sender, to = form.get("From").strip(), form.get("To").strip()
+        body = form.get("Body")[:MAX_MESSAGE_CHARS]  # Twilio's own limit for one text
         if not sender.startswith("+") or not to:
             log.info("signed SMS webhook without usable From/To: ignored")
             return _twiml()
         try:
-            who = await self._db(inbound.receive, form.get("MessageSid") or "", sender, to)
+            who = await self._db(inbound.receive, form.get("MessageSid"), sender, to)
         except Exception:
             log.exception("cannot look up the sender of an SMS")
             who = Correspondent()
@@ -199,11 +212,13 @@ class SignedTwilioInput(InputChannel):
         if media:
             await self._photo(who, sender, to, body, [url for url in media if url], deadline)
             return _twiml()
+        if not body.strip():
+            return _twiml()  # an empty text: nothing to answer
         if who.opted_out:
             # No text can reach them (Twilio would refuse, 21610); the staff still see it.
             await self._db(inbound.alert, who, "human_request", f"A client who opted out of texts wrote: {body}")
             return _twiml()
-        await self._converse(who, sender, to, body, form.get("MessageSid"), on_new_message, deadline)
+        await self._converse(who, sender, to, body, form.get("MessageSid") or None, on_new_message, deadline)
         return _twiml()
 
     async def _photo(self, who: Correspondent, sender: str, to: str, body: str, urls: list[str], deadline: float) -> None:
@@ -244,18 +259,24 @@ class SignedTwilioInput(InputChannel):
         if text:
             await self._send(who, sender, to, text, purpose, deadline)
 
-    async def status(self, request: Request) -> HTTPResponse:
-        form = request.form
-        sid, state = form.get("MessageSid") or "", form.get("MessageStatus") or ""
+    async def status(self, form: TwilioForm) -> HTTPResponse:
+        sid, state = form.get("MessageSid"), form.get("MessageStatus")
         code = _int(form.get("ErrorCode")) or None
 
-        def update(session):
-            ledger.update_status(session, sid, state, code, self.clock())
+        def update(session) -> bool:
+            if ledger.update_status(session, sid, state, code, self.clock()) is None:
+                return False
             if code == UNSUBSCRIBED:
                 inbound.unsubscribed(session, sid, self.clock())
+            return True
 
         if sid and state:
-            await self._db(update)
+            # A callback can overtake the logging of the text it reports on (the row is
+            # written once Twilio's API has answered): an unknown SID is tried again.
+            for pause in (0.0, *UNKNOWN_SID_PAUSES):
+                await asyncio.sleep(pause)
+                if await self._db(update):
+                    break
         return response.empty()
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
@@ -267,21 +288,23 @@ class SignedTwilioInput(InputChannel):
 
         @blueprint.route("/webhook", methods=["POST"])
         async def webhook(request: Request) -> HTTPResponse:
-            if not self.is_signed(request):
+            form = self.signed_form(request)
+            if form is None:
                 return response.text("forbidden", status=403)
             try:
                 # The steps keep to the budget; this bounds what they cannot (a locked database).
-                return await asyncio.wait_for(self.handle(request, on_new_message), self.budget + HARD_MARGIN)
+                return await asyncio.wait_for(self.handle(form, on_new_message), self.budget + HARD_MARGIN)
             except Exception:
                 log.exception("SMS webhook failed")
                 return _twiml()  # Twilio still gets a valid answer
 
         @blueprint.route("/status", methods=["POST"])
         async def status(request: Request) -> HTTPResponse:
-            if not self.is_signed(request):
+            form = self.signed_form(request)
+            if form is None:
                 return response.text("forbidden", status=403)
             try:
-                return await self.status(request)
+                return await self.status(form)
             except Exception:
                 log.exception("SMS status callback failed")
                 return response.empty()

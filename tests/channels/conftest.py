@@ -94,6 +94,7 @@ def make_line(engine, db_url, tmp_path, twilio):
         return SmsLine(base_url, engine, twilio, recorder, client_id, twilio.auth_token)
 
     yield make
+    twilio.settle()  # no status callback still on its way while the servers stop
     for server in servers:
         server.__exit__(None, None, None)
 

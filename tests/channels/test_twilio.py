@@ -243,6 +243,15 @@ def test_a_failed_status_with_21610_opts_the_client_out(line):
     assert client_of(line).opted_out is True
 
 
+def test_a_status_callback_that_overtakes_the_logging_of_its_text_is_not_lost(line):
+    line.twilio.delay = 0.3  # Twilio's answer to the send is slow, its status callbacks are not
+    assert_answered(line.post(line.text("hello")))
+    line.twilio.settle()
+    assert [c["status"] for c in line.twilio.callbacks] == [204, 204]
+    [reply] = logged(line, OUTBOUND)
+    assert reply.status == "delivered"
+
+
 def test_status_of_an_unknown_message_is_ignored(line):
     assert line.post(status(line, "SMnotours", "delivered"), path=STATUS).status_code == 204
     with session_scope(line.engine) as session:

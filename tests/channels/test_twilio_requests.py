@@ -15,6 +15,8 @@ from tests.fakes.sms_world import CLIENT_PHONE, CLINIC_SMS, PUBLIC_URL, STATUS, 
 from tests.fakes.twilio_server import FORM_TYPE, form_body, status_params
 
 EMPTY = '<?xml version="1.0" encoding="UTF-8"?><Response/>'
+# What is checked here is the request, not the store: production's database is enough.
+ON_POSTGRESQL = pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
 SERVICE = "MG" + "5" * 32
 MANHATTAN = ("NEW YORK", "NY", "10013", "US")
 ADD_ONS = json.dumps({
@@ -68,6 +70,7 @@ TEXTS = {
 }
 
 
+@ON_POSTGRESQL
 @pytest.mark.parametrize("case", list(TEXTS))
 def test_a_text_as_twilio_sends_it_is_answered(line, case):
     body, shape, path = TEXTS[case]
@@ -81,6 +84,7 @@ def test_a_text_as_twilio_sends_it_is_answered(line, case):
     assert (sent["to"], sent["body"]) == (CLIENT_PHONE, f"You said: {body}")
 
 
+@ON_POSTGRESQL
 @pytest.mark.parametrize("count", [1, 3])
 def test_a_photo_without_words_is_acknowledged_and_reaches_the_staff(line, count):
     photos = media(line, count)
@@ -94,6 +98,7 @@ def test_a_photo_without_words_is_acknowledged_and_reaches_the_staff(line, count
     assert ack["to"] == CLIENT_PHONE and "got your photo" in ack["body"]
 
 
+@ON_POSTGRESQL
 def test_a_status_callback_with_empty_fields_updates_the_delivery_status(line):
     line.twilio.status_callbacks = False  # posted here, one by one
     assert_answered(line.post(line.inbound("hello")))
@@ -108,6 +113,7 @@ def test_a_status_callback_with_empty_fields_updates_the_delivery_status(line):
     assert replies(line) == [("undelivered", 30003)]
 
 
+@ON_POSTGRESQL
 @pytest.mark.parametrize("error_code, final", [(None, ("delivered", None)), (30003, ("undelivered", 30003))])
 def test_the_local_twilio_calls_back_as_twilio_does_and_is_heard(line, error_code, final):
     if error_code:
@@ -124,6 +130,7 @@ def test_the_local_twilio_calls_back_as_twilio_does_and_is_heard(line, error_cod
     assert replies(line) == [final]
 
 
+@ON_POSTGRESQL
 @pytest.mark.parametrize("content_type", ["application/x-www-form-urlencoded", "Application/X-WWW-Form-Urlencoded;charset=utf-8"])
 def test_other_spellings_of_the_form_content_type_are_accepted(line, content_type):
     params = line.inbound("can I wear makeup?")
@@ -161,6 +168,7 @@ def signed_requests(line):
     }
 
 
+@ON_POSTGRESQL
 def test_requests_changed_after_signing_get_403_and_change_nothing(line):
     requests_ = signed_requests(line)
     before = state(line)
@@ -184,6 +192,7 @@ def test_requests_changed_after_signing_get_403_and_change_nothing(line):
     assert state(line) != before
 
 
+@ON_POSTGRESQL
 def test_a_repeated_parameter_it_reads_is_refused_in_either_order(line):
     # Twilio never repeats Body. If a signed request did, its values could be swapped
     # without changing the signature (they are signed sorted), so neither order is read.
@@ -200,6 +209,7 @@ def test_a_repeated_parameter_it_reads_is_refused_in_either_order(line):
 
 # Refused: not a body Twilio sends (never a server error)
 
+@ON_POSTGRESQL
 def test_bodies_twilio_does_not_send_are_refused(line):
     params = line.inbound("día 2, can I wear makeup?")
     url = PUBLIC_URL + WEBHOOK

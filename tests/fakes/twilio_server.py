@@ -225,10 +225,11 @@ class FakeTwilio:
             print(f"{message['date_created']}  {sender or service} -> {to}: {message['body']}", flush=True)
         if self.on_message is not None:
             self.on_message(message)
-        self._pending.put(message)  # its life goes on after the answer, as at Twilio
+        created = dict(message)  # the answer tells the message as created, whatever happens next
+        self._pending.put(message)  # its life goes on, as at Twilio, which calls back on its own time
         if self.delay:
             time.sleep(self.delay)
-        return 201, message
+        return 201, created
 
     # Status callbacks
 
