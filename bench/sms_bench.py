@@ -8,8 +8,9 @@
    first to the last message the server received (process start-up excluded; the wall
    time including it is shown too). Then 2,000 with the fake API taking 50 ms per send, as
    the real one takes its time, by 1 and 4 workers. Duplicates and lost must all be 0.
-2. Inbound: signed SMS webhooks, 4 at a time, each a full turn answered through the REST
-   API. With models/aftercare.tar.gz, through `rasa run` with the trained model and the
+2. Inbound: signed SMS webhooks with Twilio's full parameter set, 4 at a time, each a full
+   turn answered through the REST API, whose status callbacks (sent, delivered) come back
+   to the same server. With models/aftercare.tar.gz, through `rasa run` with the trained model and the
    action server (what production runs); the channel alone (a stub assistant) is
    measured either way, and the output says which is which.
 
@@ -40,8 +41,8 @@ from sqlalchemy.engine import make_url
 
 from bot.store.db import ensure_schema, session_scope
 from bot.store.messaging_models import SENT, FollowUp
-from tests.fakes import sms_world
-from tests.fakes.twilio_server import FakeTwilio
+from tests.fakes import sms_world, twilio_server
+from tests.fakes.twilio_server import ACCOUNT_SID, FakeTwilio
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "RESULTS.md"
@@ -67,7 +68,9 @@ def postgres_schema() -> Iterator[str]:
 
 
 def dispatch(messages: int, workers: int, latency: float = 0.0, batch: int = 50) -> dict:
-    with postgres_schema() as url, FakeTwilio(delay=latency) as twilio, tempfile.TemporaryDirectory() as data:
+    # No server takes status callbacks here: the worker alone is measured.
+    with postgres_schema() as url, FakeTwilio(delay=latency, status_callbacks=False) as twilio, \
+            tempfile.TemporaryDirectory() as data:
         engine = ensure_schema(url)
         sms_world.seed_due_followups(engine, messages, datetime.now(timezone.utc))
         stamps: list[float] = []
@@ -111,11 +114,12 @@ def signed_posts(base_url: str, public_url: str, token: str, senders: list[str],
     def one(n: int) -> float:
         http = getattr(session_local, "http", None) or requests.Session()
         session_local.http = http
-        params = {"MessageSid": f"SM{uuid.uuid4().hex}", "From": senders[n % len(senders)], "To": to,
-                  "Body": questions[n % len(questions)], "NumMedia": "0"}
-        headers = {"X-Twilio-Signature": sms_world.sign(validator_url, params, token)}
+        params = twilio_server.inbound_params(ACCOUNT_SID, f"SM{uuid.uuid4().hex}", senders[n % len(senders)], to,
+                                              questions[n % len(questions)])
+        headers = {"X-Twilio-Signature": sms_world.sign(validator_url, params, token),
+                   "Content-Type": twilio_server.FORM_TYPE}
         began = time.monotonic()
-        answer = http.post(base_url + WEBHOOK, data=params, headers=headers, timeout=30)
+        answer = http.post(base_url + WEBHOOK, data=twilio_server.form_body(params), headers=headers, timeout=30)
         if answer.status_code != 200:
             raise RuntimeError(f"webhook answered {answer.status_code}")
         return time.monotonic() - began
@@ -145,7 +149,9 @@ def inbound_channel_alone(turns: int) -> dict:
         settings = sms_world.make_settings(url, Path(data), twilio)
         channel = SignedTwilioInput(settings=settings, engine=engine)
         with serving(channel_app(channel, Recorder())) as base:
+            twilio.proxies[settings.public_url] = base  # its status callbacks reach the channel, as in production
             result = signed_posts(base, settings.public_url, twilio.auth_token, senders, sms_world.CLINIC_SMS, turns)
+            twilio.settle()
         result["replies"] = len(twilio.messages)
         result["fallbacks"] = twilio.bodies().count(FALLBACK)
         engine.dispose()

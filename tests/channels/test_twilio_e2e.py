@@ -1,7 +1,8 @@
 """End to end: `rasa run` with the trained model, our channel and the action server, on
 the demo clinic and client (tests/assistant.py, as the `assistant_server` fixture starts
-it), with TWILIO_* pointing at the fake Twilio server. A signed SMS from the demo client
-gets its day-aware answer through the Messages API; a forged one gets 403."""
+it), with TWILIO_* pointing at the fake Twilio server. A signed SMS from the demo client,
+with every parameter Twilio sends (empty ones included), gets its day-aware answer through
+the Messages API, whose status callbacks the server takes; a forged one gets 403."""
 from __future__ import annotations
 
 import pytest
@@ -9,7 +10,7 @@ import requests
 
 from tests import assistant
 from tests.fakes import sms_world
-from tests.fakes.twilio_server import FakeTwilio
+from tests.fakes.twilio_server import FORM_TYPE, FakeTwilio, form_body, inbound_params
 
 DEMO_CLIENT, DEMO_CLINIC = "+12125550123", "+12125550100"  # bot/cli/demo.py
 
@@ -25,14 +26,14 @@ def sms_assistant(tmp_path_factory):
 
 def post(running, params, token):
     url = running.base_url + "/webhooks/twilio/webhook"  # PUBLIC_URL is the server's own URL here
-    signature = sms_world.sign(url, params, token)
-    return requests.post(url, data=params, headers={"X-Twilio-Signature": signature}, timeout=20)
+    headers = {"X-Twilio-Signature": sms_world.sign(url, params, token), "Content-Type": FORM_TYPE}
+    return requests.post(url, data=form_body(params), headers=headers, timeout=20)
 
 
 def test_a_signed_sms_gets_its_day_aware_answer_and_a_forged_one_403(sms_assistant):
     running, twilio = sms_assistant
-    params = {"MessageSid": "SM" + "e2e".rjust(32, "0"), "From": DEMO_CLIENT, "To": DEMO_CLINIC,
-              "Body": "can I wear makeup?", "NumMedia": "0", "AccountSid": twilio.account_sid}
+    params = inbound_params(twilio.account_sid, "SM" + "e2e".rjust(32, "0"), DEMO_CLIENT, DEMO_CLINIC,
+                            "can I wear makeup?")
 
     forged = post(running, params, "not-the-token")
     assert forged.status_code == 403 and twilio.attempts == 0
@@ -44,3 +45,5 @@ def test_a_signed_sms_gets_its_day_aware_answer_and_a_forged_one_403(sms_assista
     text = " ".join(m["body"] for m in replies).lower()
     # The demo treatment was 6 hours ago: makeup waits for the 24-hour mark.
     assert "makeup" in text and "24 hours" in text and "no makeup yet" in text
+    twilio.settle()
+    assert twilio.callbacks and {c["status"] for c in twilio.callbacks} == {204}

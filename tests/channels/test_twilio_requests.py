@@ -11,7 +11,7 @@ from bot.store.db import session_scope
 from bot.store.messaging_models import OUTBOUND, SmsMessage
 from bot.store.models import Alert, Client
 from tests.fakes import sms_world, twilio_server
-from tests.fakes.sms_world import CLIENT_PHONE, CLINIC_SMS, PUBLIC_URL, STATUS, WEBHOOK
+from tests.fakes.sms_world import CLIENT_PHONE, PUBLIC_URL, STATUS, WEBHOOK
 from tests.fakes.twilio_server import FORM_TYPE, form_body, status_params
 
 EMPTY = '<?xml version="1.0" encoding="UTF-8"?><Response/>'
@@ -155,8 +155,8 @@ TAMPERINGS = {
 
 
 def signed_requests(line):
-    """The three kinds of request, each as signed: (pairs, path, a parameter the handling
-    reads, a parameter Twilio sent empty)."""
+    """Each kind of request as signed: (pairs, path, a parameter the handling reads, a
+    parameter Twilio sent empty)."""
     line.twilio.status_callbacks = False
     assert_answered(line.post(line.inbound("hello")))
     reply = line.twilio.messages[0]
