@@ -11,8 +11,8 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import runtime
 from bot.dialogue import turns
-from bot.dialogue.context import Context
 from bot.dialogue.turns import State, Turn
+from bot.identity import Correspondent
 
 
 class TurnAction(Action):
@@ -23,14 +23,14 @@ class TurnAction(Action):
     def name(self) -> Text:
         return self.action_name
 
-    def turn(self, context: Context, tracker: Tracker, now: datetime, state: State) -> Turn:
+    def turn(self, context: Correspondent, tracker: Tracker, now: datetime, state: State) -> Turn:
         raise NotImplementedError
 
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[Dict[Text, Any]]:
         now = runtime.now_of(tracker)
-        context = await runtime.load_context(tracker, now)
+        context = await runtime.correspondent(tracker, now)
         state = State.from_slots(tracker.current_slot_values())
         result = self.turn(context, tracker, now, state)
         await runtime.record_alerts(context, result.alerts)

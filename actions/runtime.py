@@ -12,8 +12,9 @@ from rasa_sdk import Tracker
 from sqlalchemy.engine import Engine
 
 from bot import config, identity
-from bot.dialogue import context as conversation
-from bot.dialogue.context import Context
+from bot.alerts import AlertKind
+from bot.identity import Correspondent
+from bot.services import conversations, correspondents
 from bot.store import db
 
 
@@ -36,20 +37,20 @@ def now_of(tracker: Tracker) -> datetime:
     return datetime.now(timezone.utc)
 
 
-def _load(sender_id: str, now: datetime) -> Context:
+def _resolve(sender_id: str, now: datetime) -> Correspondent:
     with db.session_scope(engine()) as session:
-        return conversation.load(session, identity.parse(sender_id), now)
+        return correspondents.resolve(session, identity.parse(sender_id), now)
 
 
-def _record(context: Context, alerts: list[tuple[str, str]]) -> None:
+def _record(who: Correspondent, alerts: list[tuple[AlertKind, str]]) -> None:
     with db.session_scope(engine()) as session:
-        conversation.record_alerts(session, context, alerts)
+        conversations.alerts(session, who, alerts)
 
 
-async def load_context(tracker: Tracker, now: datetime) -> Context:
-    return await asyncio.to_thread(_load, tracker.sender_id, now)
+async def correspondent(tracker: Tracker, now: datetime) -> Correspondent:
+    return await asyncio.to_thread(_resolve, tracker.sender_id, now)
 
 
-async def record_alerts(context: Context, alerts: list[tuple[str, str]]) -> None:
+async def record_alerts(who: Correspondent, alerts: list[tuple[AlertKind, str]]) -> None:
     if alerts:
-        await asyncio.to_thread(_record, context, alerts)
+        await asyncio.to_thread(_record, who, alerts)

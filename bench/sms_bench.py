@@ -40,7 +40,7 @@ from sqlalchemy import create_engine, select
 from sqlalchemy.engine import make_url
 
 from bot.store.db import ensure_schema, session_scope
-from bot.store.messaging_models import SENT, FollowUp
+from bot.store.messaging_models import FollowUp, JobStatus
 from tests.fakes import sms_world, twilio_server
 from tests.fakes.twilio_server import ACCOUNT_SID, FakeTwilio
 
@@ -88,8 +88,8 @@ def dispatch(messages: int, workers: int, latency: float = 0.0, batch: int = 50)
             raise RuntimeError("a worker failed:\n" + "\n".join(failed))
         bodies = Counter(twilio.bodies())
         with session_scope(engine) as session:
-            unsent = session.scalar(select(FollowUp.id).where(FollowUp.status != SENT).limit(1))
-            rows_sent = len(session.scalars(select(FollowUp.id).where(FollowUp.status == SENT)).all())
+            unsent = session.scalar(select(FollowUp.id).where(FollowUp.status != JobStatus.sent).limit(1))
+            rows_sent = len(session.scalars(select(FollowUp.id).where(FollowUp.status == JobStatus.sent)).all())
         engine.dispose()
         span = max(stamps[-1] - stamps[0], 1e-9) if len(stamps) > 1 else float("nan")
         return {

@@ -1,4 +1,5 @@
-"""Phone numbers in, E.164 out: the one form the store, SMS and lookups use."""
+"""Phone numbers in, E.164 out: the one form the store, SMS and lookups use; and back
+out the way people read them."""
 from __future__ import annotations
 
 import re
@@ -8,6 +9,7 @@ import phonenumbers
 # Only what people type into a phone field. phonenumbers itself is lenient ("call 212...",
 # "212-555-0123abc", vanity letters), which would let a typo become someone else's number.
 _ALLOWED = re.compile(r"^\+?[\d\s().\-/]+$")
+MESSAGING_SERVICE = re.compile(r"^MG[0-9a-f]{32}$")  # a Twilio Messaging Service SID
 
 
 class InvalidPhone(ValueError):
@@ -50,3 +52,23 @@ def region_of(e164: str) -> str:
     """The ISO country code of a number ("US", "GB"), e.g. to read a clinic's local numbers."""
     number = _parse(e164, "ZZ")
     return phonenumbers.region_code_for_number(number) or "ZZ"
+
+
+def display_phone(e164: str) -> str:
+    """A number the way people read it in its own country: "(212) 555-0100", "020 7183 8750"."""
+    try:
+        number = phonenumbers.parse(e164, None)
+    except phonenumbers.NumberParseException:
+        return e164
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
+
+
+def is_messaging_service(sender: str) -> bool:
+    """What a clinic may send from besides a number: a Twilio Messaging Service ("MG" + 32 hex)."""
+    return bool(sender) and MESSAGING_SERVICE.match(sender) is not None
+
+
+def normalize_sender(raw: str, region: str = "US") -> str:
+    """A Messaging Service SID as it is, anything else as an E.164 phone number."""
+    text = (raw or "").strip()
+    return text if is_messaging_service(text) else normalize_phone(text, region)

@@ -5,7 +5,6 @@ a preview needs no servers; it answers exactly as the deployed assistant would.
 """
 from __future__ import annotations
 
-import asyncio
 import logging
 import os
 import sys
@@ -90,6 +89,3 @@ class Preview:
         intent = reported_intent(parsed or {})
         replies = [m.get("text") for m in output.messages if m.get("text")]
         return Answer(intent.get("name"), intent.get("confidence"), replies)
-
-    def ask_sync(self, sender_id: str, text: str, now: datetime) -> Answer:
-        return asyncio.get_event_loop().run_until_complete(self.ask(sender_id, text, now))

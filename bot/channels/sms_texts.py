@@ -3,7 +3,7 @@ They are not guidance; a clinic may still reword them in its protocol's `phrases
 under the keys below. Placeholders: {clinic_name}, {clinic_phone}, {first_name}."""
 from __future__ import annotations
 
-from bot.messaging.inbound import Correspondent
+from bot.identity import Correspondent
 from bot.recovery.answers import fill
 
 DEFAULTS = {
@@ -16,4 +16,4 @@ DEFAULTS = {
 
 
 def text(who: Correspondent, key: str) -> str:
-    return fill(who.phrases.get(key) or DEFAULTS[key], who.card, first_name=who.first_name)
+    return fill(who.protocol.phrases.get(key) or DEFAULTS[key], who.card, first_name=who.first_name or "")

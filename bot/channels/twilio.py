@@ -30,16 +30,19 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
 from twilio.request_validator import RequestValidator
 
 from bot import config, identity
+from bot.alerts import AlertKind
 from bot.channels import sms_keywords, sms_texts
 from bot.channels.twilio_form import TwilioForm, Unreadable
 from bot.config import Settings
-from bot.messaging import inbound, ledger
-from bot.messaging.gateway import PERMANENT, UNSUBSCRIBED, Gateway, Outgoing, SendError
-from bot.messaging.inbound import Correspondent
+from bot.identity import Channel, Correspondent, Sender
+from bot.messaging import ledger
+from bot.messaging.gateway import UNSUBSCRIBED, Failure, Gateway, Outgoing, SendError
 from bot.messaging.split import MAX_MESSAGE_CHARS, split_sms
+from bot.services import clients, conversations, correspondents
 from bot.store.db import make_engine, session_scope
 
 log = logging.getLogger(__name__)
@@ -147,6 +150,13 @@ class SignedTwilioInput(InputChannel):
 
     # Blocking work, run in worker threads
 
+    def _receive(self, session: Session, sid: str, sender: Sender) -> Optional[Correspondent]:
+        """Note the message and say who sent it; None when this MessageSid was handled before."""
+        who = correspondents.resolve(session, sender, self.clock())
+        if sid and not ledger.record_inbound(session, sid, sender.phone or "", sender.clinic_number or "", who.clinic_id):
+            return None
+        return who
+
     def _db(self, work: Callable, *args):
         def unit():
             with session_scope(self.engine) as session:
@@ -165,10 +175,10 @@ class SignedTwilioInput(InputChannel):
     def _reply_failed(self, who: Correspondent, to: str, sender: str, error: SendError) -> None:
         log.warning("reply to an SMS could not be sent: %s", error)
         with session_scope(self.engine) as session:
-            if error.kind == PERMANENT and error.code == UNSUBSCRIBED:
-                inbound.set_opted_out(session, to, sender, True, self.clock())
+            if error.kind is Failure.permanent and error.code == UNSUBSCRIBED:
+                clients.set_sender_opted_out(session, Sender(Channel.sms, phone=to, clinic_number=sender), True, self.clock())
             else:
-                inbound.alert(session, who, "bot_error", f"A reply by SMS could not be sent ({error}).")
+                conversations.alert(session, who, AlertKind.bot_error, f"A reply by SMS could not be sent ({error}).")
 
     async def _send(self, who: Correspondent, to: str, sender: str, text: str, purpose: str, deadline: float) -> None:
         """Send within what is left of the webhook's time; a send still running then goes
@@ -190,11 +200,12 @@ class SignedTwilioInput(InputChannel):
         if not sender.startswith("+") or not to:
             log.info("signed SMS webhook without usable From/To: ignored")
             return _twiml()
+        writer = Sender(Channel.sms, phone=sender, clinic_number=to)
         try:
-            who = await self._db(inbound.receive, form.get("MessageSid"), sender, to)
+            who = await self._db(self._receive, form.get("MessageSid"), writer)
         except Exception:
             log.exception("cannot look up the sender of an SMS")
-            who = Correspondent()
+            who = correspondents.nobody()
         if who is None:
             return _twiml()  # the same MessageSid again: already handled
 
@@ -202,7 +213,7 @@ class SignedTwilioInput(InputChannel):
         opting_in = keyword == sms_keywords.START or (keyword == sms_keywords.YES and who.opted_out)
         if keyword == sms_keywords.STOP or opting_in:
             # Twilio's own opt-out handling confirms to the client; we only record it.
-            await self._db(inbound.set_opted_out, sender, to, not opting_in, self.clock())
+            await self._db(clients.set_sender_opted_out, writer, not opting_in, self.clock())
             return _twiml()
         if keyword == sms_keywords.HELP:
             await self._send(who, sender, to, sms_texts.text(who, "sms_help"), "help", deadline)
@@ -216,7 +227,7 @@ class SignedTwilioInput(InputChannel):
             return _twiml()  # an empty text: nothing to answer
         if who.opted_out:
             # No text can reach them (Twilio would refuse, 21610); the staff still see it.
-            await self._db(inbound.alert, who, "human_request", f"A client who opted out of texts wrote: {body}")
+            await self._db(conversations.alert, who, AlertKind.human_request, f"A client who opted out of texts wrote: {body}")
             return _twiml()
         await self._converse(who, sender, to, body, form.get("MessageSid") or None, on_new_message, deadline)
         return _twiml()
@@ -226,7 +237,7 @@ class SignedTwilioInput(InputChannel):
         if body.strip():
             note += f" With the text: {body.strip()}"
         try:
-            await self._db(inbound.alert, who, "photo", note)
+            await self._db(conversations.alert, who, AlertKind.photo, note)
         except Exception:
             log.exception("cannot record the alert for an MMS")
         await self._send(who, sender, to, sms_texts.text(who, "sms_photo"), "ack", deadline)
@@ -253,7 +264,7 @@ class SignedTwilioInput(InputChannel):
                 reason = f"failed ({type(exc).__name__})"
             text, purpose = sms_texts.text(who, "sms_fallback"), "fallback"
             try:
-                await self._db(inbound.alert, who, "bot_error", f"The assistant {reason} answering this SMS: {body}")
+                await self._db(conversations.alert, who, AlertKind.bot_error, f"The assistant {reason} answering this SMS: {body}")
             except Exception:
                 log.exception("cannot record the alert for a failed SMS turn")
         if text:
@@ -263,11 +274,11 @@ class SignedTwilioInput(InputChannel):
         sid, state = form.get("MessageSid"), form.get("MessageStatus")
         code = _int(form.get("ErrorCode")) or None
 
-        def update(session) -> bool:
+        def update(session: Session) -> bool:
             if ledger.update_status(session, sid, state, code, self.clock()) is None:
                 return False
             if code == UNSUBSCRIBED:
-                inbound.unsubscribed(session, sid, self.clock())
+                clients.unsubscribed(session, sid, self.clock())
             return True
 
         if sid and state:

@@ -3,12 +3,12 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Optional
 
 import click
 
 from bot.cli.common import read_protocol, unit_of_work, user_errors
-from bot.phones import normalize_phone, region_of
+from bot.phones import normalize_phone
+from bot.services import clients, clinics, treatments
 from bot.store import queries
 from bot.store.models import Clinic, check_timezone
 from bot.timeparse import parse_local_time
@@ -50,9 +50,7 @@ def clinic_add(slug, name, tz_name, phone, booking_url, protocol_file, sms_numbe
         normalize_phone(phone)
     protocol_yaml = read_protocol(protocol_file) if protocol_file else None
     with unit_of_work() as session:
-        added = queries.add_clinic(
-            session, slug, name, phone, tz_name, booking_url, protocol_yaml, sms_number
-        )
+        added = clinics.add(session, slug, name, phone, tz_name, booking_url, protocol_yaml, sms_number)
     click.echo(
         f"added clinic {added.slug}: {added.name}, {added.timezone}, {added.phone}, "
         f"protocol {protocol_label(added)}"
@@ -89,7 +87,7 @@ def client() -> None:
 def client_add(slug, name, phone) -> None:
     """Add a client to a clinic."""
     with unit_of_work() as session:
-        added = queries.add_client(session, queries.clinic_by_slug(session, slug), name, phone)
+        added = clients.add(session, queries.clinic_by_slug(session, slug), name, phone)
     click.echo(f"added client {added.name} ({added.phone}) at {slug}")
 
 
@@ -119,11 +117,9 @@ def treatment_add(phone, at_text, area, slug, status) -> None:
     """Record a client's treatment."""
     now = datetime.now(timezone.utc)
     with unit_of_work() as session:
-        chosen: Optional[Clinic] = queries.clinic_by_slug(session, slug) if slug else None
-        e164 = normalize_phone(phone, region_of(chosen.phone) if chosen else "US")
-        who = queries.client_by_phone(session, e164, chosen)
+        who = clients.find(session, phone, slug)
         performed_at = parse_local_time(at_text, who.clinic.tz)
-        added = queries.add_treatment(session, who, performed_at, area, status, now=now)
+        added = treatments.add(session, who, performed_at, area, status, now=now)
         summary = (
             f"recorded {added.status.value} treatment ({added.area}) for {who.name} ({who.phone}) "
             f"at {who.clinic.slug}: {describe_time(added.performed_at, who.clinic)}"

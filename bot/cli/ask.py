@@ -15,7 +15,8 @@ import click
 
 from bot import config, identity
 from bot.cli.common import BadInput, database, fail, user_errors
-from bot.dialogue import context as conversation
+from bot.identity import Channel, Sender
+from bot.services import correspondents
 from bot.phones import normalize_phone
 from bot.recovery.clock import elapsed_hours
 from bot.store.db import session_scope
@@ -49,10 +50,10 @@ class Asker:
     def _sender_and_hours(self, phone: Optional[str], at_text: Optional[str]):
         with user_errors(), session_scope(self.engine) as session:
             e164 = normalize_phone(phone) if phone else None
-            sender = identity.parse(identity.sms(e164)) if e164 else identity.Sender("anon")
-            tz = conversation.load(session, sender, datetime.now(timezone.utc)).card.tz
+            sender = Sender(Channel.sms, phone=e164) if e164 else Sender(Channel.anon)
+            tz = correspondents.resolve(session, sender, datetime.now(timezone.utc)).card.tz
             now = parse_local_time(at_text, tz) if at_text else datetime.now(timezone.utc)
-            found = conversation.load(session, sender, now)
+            found = correspondents.resolve(session, sender, now)
             hours = elapsed_hours(found.treated_at, now) if found.treated_at else None
             if e164:
                 return identity.sms(e164), now, hours

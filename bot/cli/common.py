@@ -15,7 +15,7 @@ from bot.phones import InvalidPhone
 from bot.recovery.protocol import ProtocolError
 from bot.store.db import ensure_schema, session_scope
 from bot.store.errors import StoreError
-from bot.store.importer import ImportFileError
+from bot.services.importer import ImportFileError
 from bot.timeparse import InvalidTime
 
 # Errors that mean "the input was wrong", as opposed to a bug (which keeps its traceback).

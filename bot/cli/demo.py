@@ -7,7 +7,7 @@ import click
 
 from bot.cli.admin import describe_time
 from bot.cli.common import unit_of_work
-from bot.messaging import followups
+from bot.services import clients, clinics, treatments
 from bot.store import queries
 from bot.store.errors import UnknownClinic
 from bot.store.models import TreatmentStatus
@@ -44,12 +44,12 @@ def seed() -> None:
             clinic = queries.clinic_by_slug(session, DEMO_CLINIC["slug"])
             done.append(f"demo clinic {clinic.slug} already exists")
         except UnknownClinic:
-            clinic = queries.add_clinic(session, **DEMO_CLINIC)
+            clinic = clinics.add(session, **DEMO_CLINIC)
             done.append(f"added demo clinic {clinic.slug} ({clinic.name}, {clinic.timezone})")
 
         client = queries.find_client(session, clinic, DEMO_CLIENT["phone"])
         if client is None:
-            client = queries.add_client(session, clinic, **DEMO_CLIENT)
+            client = clients.add(session, clinic, **DEMO_CLIENT)
             done.append(f"added demo client {client.name} ({client.phone})")
         else:
             done.append(f"demo client {client.name} ({client.phone}) already exists")
@@ -57,11 +57,10 @@ def seed() -> None:
         treatment = queries.treatment_by_ref(session, clinic.id, DEMO_BOOKING_ID)
         when = describe_time(performed_at, clinic)
         if treatment is None:
-            queries.add_treatment(session, client, performed_at, external_ref=DEMO_BOOKING_ID, now=now)
+            treatments.add(session, client, performed_at, external_ref=DEMO_BOOKING_ID, now=now)
             done.append(f"added a done treatment {HOURS_AGO} hours ago: {when}")
         else:
-            treatment.performed_at, treatment.status = performed_at, TreatmentStatus.done
-            followups.sync_treatment(session, treatment, now)
+            treatments.change(session, treatment, now=now, performed_at=performed_at, status=TreatmentStatus.done)
             done.append(f"moved the demo treatment to {HOURS_AGO} hours ago: {when}")
     for line in done:
         click.echo(line)

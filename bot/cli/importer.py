@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from bot.cli.common import fail, unit_of_work, user_errors
-from bot.store import importer
+from bot.services import importer
 
 COLUMNS = ",".join(importer.REQUIRED + importer.OPTIONAL)
 

@@ -6,22 +6,13 @@ from datetime import datetime, timedelta, timezone
 from typing import Iterator, Optional
 
 import click
-from sqlalchemy.orm import Session
 
 from bot import config, links, local_secret
 from bot.cli.common import fail, unit_of_work
-from bot.phones import normalize_phone, region_of
-from bot.store import queries
-from bot.store.models import Client
+from bot.services import clients
 
 PHONE_HELP = "The client's phone number."
 CLINIC_HELP = "The clinic's slug; needed when the number is a client of several."
-
-
-def find_client(session: Session, phone: str, slug: Optional[str]) -> Client:
-    chosen = queries.clinic_by_slug(session, slug) if slug else None
-    e164 = normalize_phone(phone, region_of(chosen.phone) if chosen else "US")
-    return queries.client_by_phone(session, e164, chosen)
 
 
 @contextmanager
@@ -50,7 +41,7 @@ def link(ctx: click.Context, phone: Optional[str], slug: Optional[str]) -> None:
     settings = config.from_env()
     now = datetime.now(timezone.utc)
     with unit_of_work() as session, secret_errors():
-        client = find_client(session, phone, slug)
+        client = clients.find(session, phone, slug)
         url = links.chat_link(settings, client, now)
         who = f"{client.name} ({client.phone}) at {client.clinic.slug}"
     until = now + timedelta(days=settings.link_ttl_days)
@@ -68,7 +59,7 @@ def revoke(phone: str, slug: Optional[str]) -> None:
     `aftercare link --phone P` then issues a new link that works.
     """
     with unit_of_work() as session:
-        client = find_client(session, phone, slug)
+        client = clients.find(session, phone, slug)
         links.revoke_links(session, client, datetime.now(timezone.utc))
         who = f"{client.name} ({client.phone}) at {client.clinic.slug}"
     click.echo(f"revoked every chat link issued so far to {who}")

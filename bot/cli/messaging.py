@@ -15,17 +15,11 @@ from bot.messaging import ledger
 from bot.messaging.followups import for_client
 from bot.messaging.gateway import Gateway
 from bot.messaging.worker import Worker, WorkerOptions
-from bot.phones import normalize_phone, region_of
-from bot.store import queries
-from bot.store.messaging_models import PENDING, FollowUp
-from bot.store.models import Client, Clinic
+from bot.services import clients
+from bot.store.messaging_models import FollowUp, JobStatus
+from bot.store.models import Clinic
 
 CLINIC_HELP = "The clinic's slug; needed when the number is a client of several."
-
-
-def find_client(session, phone: str, slug: Optional[str]) -> Client:
-    chosen = queries.clinic_by_slug(session, slug) if slug else None
-    return queries.client_by_phone(session, normalize_phone(phone, region_of(chosen.phone) if chosen else "US"), chosen)
 
 
 def _local(moment: Optional[datetime], clinic: Optional[Clinic]) -> str:
@@ -43,11 +37,11 @@ def _table(header: tuple, rows: list[tuple]) -> None:
 
 
 def _state(row: FollowUp) -> str:
-    if row.status == PENDING and row.next_attempt_at is not None:
+    if row.status is JobStatus.pending and row.next_attempt_at is not None:
         retry = f"{row.error}; " if row.error else ""  # a failed try, or quiet hours at the clinic
         return f"pending ({retry}next try {_local(row.next_attempt_at, row.clinic)})"
     detail = row.reason or row.error
-    return f"{row.status} ({detail})" if detail else row.status
+    return f"{row.status.value} ({detail})" if detail else row.status.value
 
 
 @click.group("followups")
@@ -65,10 +59,10 @@ def followups_list(phone: Optional[str], slug: Optional[str], everything: bool) 
     Without --client only pending ones are shown (add --all for the history).
     """
     with unit_of_work() as session:
-        client = find_client(session, phone, slug) if phone else None
+        client = clients.find(session, phone, slug) if phone else None
         rows = for_client(session, client.id if client else None)
         if not (client or everything):
-            rows = [row for row in rows if row.status == PENDING]
+            rows = [row for row in rows if row.status is JobStatus.pending]
         if slug and not client:
             rows = [row for row in rows if row.clinic.slug == slug]
         lines = [
@@ -105,7 +99,7 @@ def followups_run(once: bool, batch: int, interval: float, lease: float) -> None
     with database() as engine:
         gateway = Gateway.from_settings(settings)
         worker = Worker(engine, gateway, settings, options)
-        click.echo(f"follow-up worker {worker.worker_id}: sending through {gateway.name}", err=True)
+        click.echo(f"follow-up worker {worker.worker_id}: sending through {gateway.name.value}", err=True)
         total = worker.run(once=once, stop=stop)
     click.echo(f"done: {total}")
 

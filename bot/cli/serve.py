@@ -35,20 +35,11 @@ def processes(rasa_port: int, action_port: int, host: str, model: Path) -> list[
         _bin("rasa"), "run", "--model", str(model), "--credentials", "credentials.yml",
         "--endpoints", str(endpoints), "--port", str(rasa_port), "--interface", host,
     ]
-    found = [
+    return [
         ("actions", [sys.executable, "-m", "actions", "--port", str(action_port)]),
         ("rasa", rasa),
+        ("follow-ups", [_bin("aftercare"), "followups", "run"]),
     ]
-    worker = [_bin("aftercare"), "followups", "run"]
-    if _has_command("followups"):
-        found.append(("follow-ups", worker))
-    return found
-
-
-def _has_command(name: str) -> bool:
-    from bot.cli import main
-
-    return name in main.commands
 
 
 def _banner(rasa_port: int) -> str:

@@ -5,6 +5,7 @@ import click
 
 from bot import config
 from bot.cli.common import unit_of_work
+from bot.services import clinics
 from bot.store import queries
 from bot.store.models import BRAND_COLOR
 from bot.web.pages import embed_tag
@@ -33,6 +34,5 @@ def color(slug: str, color: str) -> None:
     if value is not None and not BRAND_COLOR.match(value):
         raise click.BadParameter("use a hex colour such as '#0f766e', or 'default'", param_hint="COLOR")
     with unit_of_work() as session:
-        clinic = queries.clinic_by_slug(session, slug)
-        clinic.brand_color = value
+        clinics.set_brand_color(session, queries.clinic_by_slug(session, slug), value)
     click.echo(f"{slug}: chat colour {value.lower() if value else 'default'}")

@@ -1,16 +1,18 @@
 """What the assistant says for one turn: pure functions of (context, message, now, state).
 
 Each returns a Turn: the replies, the conversation state to keep, and alerts for the
-clinic's staff. The actions only gather the inputs, call one of these, and send.
+clinic's staff. The actions only gather the inputs (who is writing: a Correspondent),
+call one of these, and send.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Mapping, Optional
+from typing import Literal, Mapping, Optional
 
 from bot import protocols
-from bot.dialogue.context import Context
+from bot.alerts import AlertKind
+from bot.identity import Correspondent
 from bot.nlp.dates import parse_treatment_time
 from bot.recovery import answers
 from bot.recovery.answers import Reply
@@ -27,6 +29,9 @@ _NO_TIME_NEEDED = {"pre_treatment", "contraindications", "about_treatment"}
 _MAX_EXTRA_TOPICS = 2
 
 
+Awaiting = Literal["treatment_time", "confirmation"]  # what the last question asked for
+
+
 @dataclass(frozen=True)
 class State:
     """What the conversation remembers between turns (Rasa slots)."""
@@ -34,7 +39,7 @@ class State:
     treatment_time: Optional[str] = None  # ISO, confirmed by the client in the chat
     candidate_time: Optional[str] = None  # ISO, read from the client's words, to confirm
     pending_topic: Optional[str] = None  # the question waiting for a treatment time
-    awaiting: Optional[str] = None  # "treatment_time" | "confirmation"
+    awaiting: Optional[Awaiting] = None
 
     @classmethod
     def from_slots(cls, slots: Mapping[str, object]) -> "State":
@@ -45,14 +50,14 @@ class State:
 class Turn:
     replies: list[str]
     state: State
-    alerts: list[tuple[str, str]] = field(default_factory=list)
+    alerts: list[tuple[AlertKind, str]] = field(default_factory=list)
 
 
 def topic_of(intent: str) -> Optional[str]:
     return intent[4:] if intent.startswith("ask_") else None
 
 
-def treated_at(context: Context, state: State) -> Optional[datetime]:
+def treated_at(context: Correspondent, state: State) -> Optional[datetime]:
     if context.treated_at is not None:
         return context.treated_at
     if state.treatment_time:
@@ -61,7 +66,7 @@ def treated_at(context: Context, state: State) -> Optional[datetime]:
 
 
 def _reply_for(
-    context: Context, topic_name: str, text: str, now: datetime, state: State, lead: bool = True
+    context: Correspondent, topic_name: str, text: str, now: datetime, state: State, lead: bool = True
 ) -> Reply:
     protocol, card = context.protocol, context.card
     if topic_name == "contraindications":
@@ -77,7 +82,7 @@ def _reply_for(
     return _answer(context, topic, now, state, lead)
 
 
-def _answer(context: Context, topic: Topic, now: datetime, state: State, lead: bool = True) -> Reply:
+def _answer(context: Correspondent, topic: Topic, now: datetime, state: State, lead: bool = True) -> Reply:
     """For the client's point of recovery when the treatment time is known, else general."""
     when = treated_at(context, state)
     if when is None:
@@ -85,7 +90,7 @@ def _answer(context: Context, topic: Topic, now: datetime, state: State, lead: b
     return answers.answer_topic(context.protocol, topic, when, now, context.card, lead=lead)
 
 
-def _uncovered(context: Context, text: str, now: datetime, state: State) -> Reply:
+def _uncovered(context: Correspondent, text: str, now: datetime, state: State) -> Reply:
     """A topic the default protocol lacks: the clinic's own line if it has one, else say so."""
     catalog = protocols.catalog()
     named = answers.topics_in(text, [t for t in catalog.labels if t not in protocols.default().topics],
@@ -98,24 +103,24 @@ def _uncovered(context: Context, text: str, now: datetime, state: State) -> Repl
     return answers.answer_uncovered(context.protocol, label, context.card)
 
 
-def _extra_topics(context: Context, primary: str, text: str) -> list[str]:
+def _extra_topics(context: Correspondent, primary: str, text: str) -> list[str]:
     """Other covered topics a message asks about too ("makeup and the gym tomorrow?")."""
     catalog = protocols.catalog()
     candidates = [t for t in context.protocol.topics if t != primary and t not in _NO_TIME_NEEDED]
     return answers.topics_in(text, candidates, dict(catalog.keywords))[:_MAX_EXTRA_TOPICS]
 
 
-def _alerts_for(replies: list[Reply], text: str) -> list[tuple[str, str]]:
+def _alerts_for(replies: list[Reply], text: str) -> list[tuple[AlertKind, str]]:
     alerts = []
     for reply in replies:
         if not reply.covered:
-            alerts.append(("uncovered_topic", f"Question the protocol does not cover ({reply.topic}): {text}"))
+            alerts.append((AlertKind.uncovered_topic, f"Question the protocol does not cover ({reply.topic}): {text}"))
         elif reply.refer:
-            alerts.append(("outside_timeline", f"Outside the expected timeline ({reply.topic}): {text}"))
+            alerts.append((AlertKind.outside_timeline, f"Outside the expected timeline ({reply.topic}): {text}"))
     return alerts
 
 
-def answer_question(context: Context, intent: str, text: str, now: datetime, state: State) -> Turn:
+def answer_question(context: Correspondent, intent: str, text: str, now: datetime, state: State) -> Turn:
     topic_name = topic_of(intent)
     if topic_name is None:
         return Turn([CLARIFY], state)
@@ -136,7 +141,7 @@ def answer_question(context: Context, intent: str, text: str, now: datetime, sta
     return Turn([r.text for r in replies], cleared, _alerts_for(replies, text))
 
 
-def read_treatment_time(context: Context, text: str, now: datetime, state: State) -> Turn:
+def read_treatment_time(context: Correspondent, text: str, now: datetime, state: State) -> Turn:
     reading = parse_treatment_time(text, now, context.card.tz)
     if reading is None:
         return Turn(
@@ -155,12 +160,12 @@ def read_treatment_time(context: Context, text: str, now: datetime, state: State
     )
 
 
-def affirm(context: Context, now: datetime, state: State) -> Turn:
+def affirm(context: Correspondent, now: datetime, state: State) -> Turn:
     if state.awaiting != "confirmation" or not state.candidate_time:
         return Turn(["Great! " + ANYTHING_ELSE], state)
     confirmed = State(state.candidate_time, None, None, None)
     replies = ["Thanks, noted."]
-    alerts: list[tuple[str, str]] = []
+    alerts: list[tuple[AlertKind, str]] = []
     if state.pending_topic:
         turn = answer_question(context, state.pending_topic, "", now, confirmed)
         replies, alerts = replies + turn.replies, turn.alerts
@@ -169,7 +174,7 @@ def affirm(context: Context, now: datetime, state: State) -> Turn:
     return Turn(replies, confirmed, alerts)
 
 
-def deny(context: Context, state: State) -> Turn:
+def deny(context: Correspondent, state: State) -> Turn:
     if state.awaiting == "confirmation":
         return Turn(
             ["Sorry about that. " + ASK_WHEN],
@@ -178,7 +183,7 @@ def deny(context: Context, state: State) -> Turn:
     return Turn(["Okay! " + ANYTHING_ELSE], state)
 
 
-def dont_know(context: Context, state: State) -> Turn:
+def dont_know(context: Correspondent, state: State) -> Turn:
     cleared = State(state.treatment_time, None, None, None)
     topic = context.protocol.topic(topic_of(state.pending_topic or "") or "")
     if topic is None:
@@ -187,7 +192,7 @@ def dont_know(context: Context, state: State) -> Turn:
     return Turn(["No problem, here is the general guidance.", general.text], cleared)
 
 
-def clarify(context: Context, intent: str, text: str, now: datetime, state: State) -> Turn:
+def clarify(context: Correspondent, intent: str, text: str, now: datetime, state: State) -> Turn:
     """A message the model is unsure of, or out of scope: maybe the date we asked for."""
     if state.awaiting == "treatment_time":
         reading = parse_treatment_time(text, now, context.card.tz)
@@ -202,11 +207,11 @@ def clarify(context: Context, intent: str, text: str, now: datetime, state: Stat
     return Turn([CLARIFY], state)
 
 
-def escalate(context: Context, text: str, state: State) -> Turn:
+def escalate(context: Correspondent, text: str, state: State) -> Turn:
     reply = answers.escalation(context.protocol, context.card)
-    return Turn([reply.text], state, [("red_flag", f"Red flag reported: {text}")])
+    return Turn([reply.text], state, [(AlertKind.red_flag, f"Red flag reported: {text}")])
 
 
-def handover(context: Context, text: str, state: State) -> Turn:
+def handover(context: Correspondent, text: str, state: State) -> Turn:
     reply = answers.handover(context.protocol, context.card)
-    return Turn([reply.text], state, [("human_request", f"Client asks for a person: {text}")])
+    return Turn([reply.text], state, [(AlertKind.human_request, f"Client asks for a person: {text}")])

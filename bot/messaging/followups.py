@@ -1,7 +1,7 @@
 """Follow-up rows in the database, kept in step with a client's treatments.
 
-`sync(session, client, now)` is the one entry point: called when a treatment is recorded,
-rescheduled or cancelled, and when the client opts out or back in. It creates a row for
+`sync(session, client, now)` is the one entry point, called by the domain services
+(bot/services) after every change to a client's treatments or opt-out. It creates a row for
 each step of the clinic's protocol and each treatment, and moves, cancels, skips or
 revives the rows not sent yet. Rows already sent (or failed for good) are history and
 never change. The worker asks `obstacle()` again just before sending, so a change that
@@ -16,8 +16,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.messaging import schedule
+from bot.messaging.outcomes import Skip
 from bot.recovery.protocol import FollowUpStep, Protocol
-from bot.store.messaging_models import CANCELLED, FAILED, PENDING, SENT, SKIPPED, FollowUp
+from bot.store.messaging_models import FollowUp, JobStatus
 from bot.store.models import Client, Treatment, TreatmentStatus
 
 PAST = "already past when scheduled"
@@ -38,19 +39,19 @@ def obstacle(
     step: Optional[FollowUpStep],
     due: datetime,
     later_start: Optional[datetime],
-) -> Optional[tuple[str, str]]:
-    """Why this follow-up must not go out, as (status, reason); None when it may.
+) -> Optional[Skip]:
+    """Why this follow-up must not go out; None when it may.
     `later_start` is when the client's next (not cancelled) treatment is, if any."""
     if step is None:
-        return SKIPPED, NOT_IN_PROTOCOL
+        return Skip(JobStatus.skipped, NOT_IN_PROTOCOL)
     if treatment.status is TreatmentStatus.cancelled:
-        return CANCELLED, TREATMENT_CANCELLED
+        return Skip(JobStatus.cancelled, TREATMENT_CANCELLED)
     if client.opted_out:
-        return CANCELLED, OPTED_OUT
+        return Skip(JobStatus.cancelled, OPTED_OUT)
     if later_start is not None and step.skip_if_rebooked:
-        return SKIPPED, REBOOKED
+        return Skip(JobStatus.skipped, REBOOKED)
     if later_start is not None and due >= later_start:
-        return SKIPPED, SUPERSEDED  # "one week on!" would be about the wrong treatment
+        return Skip(JobStatus.skipped, SUPERSEDED)  # "one week on!" would be about the wrong treatment
     return None
 
 
@@ -68,17 +69,17 @@ def later_start(session: Session, treatment: Treatment) -> Optional[datetime]:
     )
 
 
-def _settle(row: FollowUp, due: datetime, new: bool, blocked: Optional[tuple[str, str]], now: datetime) -> None:
-    if row.sid is not None or row.status in (SENT, FAILED):
+def _settle(row: FollowUp, due: datetime, new: bool, blocked: Optional[Skip], now: datetime) -> None:
+    if row.sid is not None or row.status in (JobStatus.sent, JobStatus.failed):
         return  # history
     if blocked is not None:
         row.due_at = due
-        row.status, row.reason = blocked
-    elif new or row.status != PENDING or row.due_at != due:
+        row.status, row.reason = blocked.status, blocked.reason
+    elif new or row.status != JobStatus.pending or row.due_at != due:
         # New, moved, or revived (the client opted back in, the treatment came back):
         # a message whose time has already gone is not sent late.
         row.due_at = due
-        row.status, row.reason = (PENDING, None) if due > now else (SKIPPED, PAST)
+        row.status, row.reason = (JobStatus.pending, None) if due > now else (JobStatus.skipped, PAST)
     # else: pending and unchanged; if its time has passed the worker is just behind
 
 
@@ -109,7 +110,7 @@ def sync(session: Session, client: Client, now: datetime) -> list[FollowUp]:
                     treatment_id=treatment.id,
                     step_key=step.key,
                     due_at=due,
-                    status=PENDING,
+                    status=JobStatus.pending,
                     attempts=0,
                 )
                 session.add(row)
@@ -117,16 +118,16 @@ def sync(session: Session, client: Client, now: datetime) -> list[FollowUp]:
             _settle(row, due, new, obstacle(treatment, client, step, due, next_start), now)
     keys = {step.key for step in protocol.followups}
     for (_, key), row in rows.items():
-        if key not in keys and row.status == PENDING and row.sid is None:
-            row.status, row.reason = SKIPPED, NOT_IN_PROTOCOL
+        if key not in keys and row.status == JobStatus.pending and row.sid is None:
+            row.status, row.reason = JobStatus.skipped, NOT_IN_PROTOCOL
     session.flush()
     return list(rows.values())
 
 
 def sync_treatment(session: Session, treatment: Treatment, now: datetime) -> list[FollowUp]:
-    """After recording, rescheduling or cancelling `treatment`."""
+    """After recording, rescheduling or cancelling `treatment`: its rows."""
     session.flush()  # the treatment's id and time must be visible to the queries below
-    return sync(session, treatment.client, now)
+    return [row for row in sync(session, treatment.client, now) if row.treatment_id == treatment.id]
 
 
 def for_client(session: Session, client_id: Optional[int] = None) -> list[FollowUp]:

@@ -11,11 +11,12 @@ together with the job's "sent" mark, so an outbox message is stored exactly once
 """
 from __future__ import annotations
 
+import enum
 import logging
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Optional
+from typing import Any, Optional, Protocol
 
 import requests
 from sqlalchemy.engine import Engine
@@ -24,18 +25,24 @@ from twilio.base.exceptions import TwilioRestException
 
 from bot.config import Settings
 from bot.messaging import ledger
-from bot.messaging.senders import is_messaging_service
 from bot.messaging.twilio_rest import ClientPool
+from bot.phones import is_messaging_service
 from bot.store.db import session_scope
-from bot.store.messaging_models import OUTBOX, TWILIO, SmsMessage
+from bot.store.messaging_models import SmsMessage, Transport
 
 log = logging.getLogger(__name__)
 
 STATUS_CALLBACK_PATH = "/webhooks/twilio/status"
 
-# How a failed send ends. RETRY: not sent, try again later. UNCERTAIN: it may have gone
-# out (a timeout, a 5xx), so ask Twilio before trying again. PERMANENT: never retried.
-RETRY, UNCERTAIN, PERMANENT = "retry", "uncertain", "permanent"
+
+
+class Failure(str, enum.Enum):
+    """How a failed send ends."""
+
+    retry = "retry"  # not sent: try again later
+    uncertain = "uncertain"  # it may have gone out (a timeout, a 5xx): ask Twilio before trying again
+    permanent = "permanent"  # never retried
+
 
 UNSUBSCRIBED = 21610
 SAME_NUMBERS = 21266
@@ -65,11 +72,11 @@ class Outgoing:
 class Sent:
     sid: str
     status: str
-    transport: str
+    transport: Transport
 
 
 class SendError(Exception):
-    def __init__(self, kind: str, message: str, code: Optional[int] = None, http_status: Optional[int] = None):
+    def __init__(self, kind: Failure, message: str, code: Optional[int] = None, http_status: Optional[int] = None):
         super().__init__(message)
         self.kind, self.code, self.http_status = kind, code, http_status
 
@@ -78,13 +85,13 @@ def _classify(exc: TwilioRestException) -> SendError:
     code = exc.code if isinstance(exc.code, int) else None
     message = PERMANENT_CODES.get(code) or str(exc.msg or "")[:250]
     if exc.status == 429:
-        return SendError(RETRY, "rate limited (429)", code, exc.status)
+        return SendError(Failure.retry, "rate limited (429)", code, exc.status)
     if exc.status >= 500:
-        return SendError(UNCERTAIN, f"Twilio server error {exc.status}", code, exc.status)
+        return SendError(Failure.uncertain, f"Twilio server error {exc.status}", code, exc.status)
     if exc.status in (401, 403):
         # A wrong or revoked credential: fixable by the operator, so the message waits.
-        return SendError(RETRY, f"Twilio refused the credentials ({exc.status})", code, exc.status)
-    return SendError(PERMANENT, message, code, exc.status)
+        return SendError(Failure.retry, f"Twilio refused the credentials ({exc.status})", code, exc.status)
+    return SendError(Failure.permanent, message, code, exc.status)
 
 
 def _connection_failure(exc: requests.RequestException) -> SendError:
@@ -92,11 +99,11 @@ def _connection_failure(exc: requests.RequestException) -> SendError:
     sent (read timeout, reset) may have been delivered."""
     reason = getattr(exc.args[0], "reason", None) if exc.args else None
     never_sent = isinstance(exc, requests.ConnectTimeout) or "NewConnectionError" in type(reason).__name__
-    return SendError(RETRY if never_sent else UNCERTAIN, f"{type(exc).__name__} talking to Twilio")
+    return SendError(Failure.retry if never_sent else Failure.uncertain, f"{type(exc).__name__} talking to Twilio")
 
 
 class TwilioTransport:
-    name = TWILIO
+    name = Transport.twilio
 
     def __init__(self, settings: Settings, timeout: float) -> None:
         self._clients = ClientPool(
@@ -106,8 +113,8 @@ class TwilioTransport:
 
     def send(self, message: Outgoing) -> Sent:
         if message.to == message.sender:
-            raise SendError(PERMANENT, PERMANENT_CODES[SAME_NUMBERS], SAME_NUMBERS)
-        params = {"to": message.to, "body": message.body, "status_callback": self._status_callback}
+            raise SendError(Failure.permanent, PERMANENT_CODES[SAME_NUMBERS], SAME_NUMBERS)
+        params: dict[str, Any] = {"to": message.to, "body": message.body, "status_callback": self._status_callback}
         if is_messaging_service(message.sender):
             params["messaging_service_sid"] = message.sender
         else:
@@ -118,12 +125,12 @@ class TwilioTransport:
             raise _classify(exc) from exc
         except requests.RequestException as exc:
             raise _connection_failure(exc) from exc
-        return Sent(created.sid, created.status or "queued", TWILIO)
+        return Sent(created.sid, created.status or "queued", Transport.twilio)
 
     def candidates(self, message: Outgoing, since: datetime) -> list[Sent]:
         """Messages Twilio holds with this recipient and text, created at or after `since`:
         how a send whose outcome was lost (a killed worker, a timeout) is found again."""
-        params = {"to": message.to, "limit": 50}
+        params: dict[str, Any] = {"to": message.to, "limit": 50}
         if not is_messaging_service(message.sender):
             params["from_"] = message.sender
         try:
@@ -131,10 +138,10 @@ class TwilioTransport:
         except TwilioRestException as exc:
             raise _classify(exc) from exc
         except requests.RequestException as exc:
-            raise SendError(RETRY, f"{type(exc).__name__} asking Twilio for sent messages") from exc
+            raise SendError(Failure.retry, f"{type(exc).__name__} asking Twilio for sent messages") from exc
         wanted = " ".join(message.body.split())
         return [
-            Sent(m.sid, m.status or "queued", TWILIO)
+            Sent(m.sid, m.status or "queued", Transport.twilio)
             for m in found
             if m.date_created is not None and m.date_created >= since and " ".join((m.body or "").split()) == wanted
         ]
@@ -143,17 +150,25 @@ class TwilioTransport:
 class OutboxTransport:
     """No Twilio account: a message is "sent" when its outbox row is committed."""
 
-    name = OUTBOX
+    name = Transport.outbox
 
     def send(self, message: Outgoing) -> Sent:
-        return Sent("OB" + uuid.uuid4().hex, "stored", OUTBOX)
+        return Sent("OB" + uuid.uuid4().hex, "stored", Transport.outbox)
 
     def candidates(self, message: Outgoing, since: datetime) -> list[Sent]:
         return []  # an outbox row is written with its job's "sent" mark: never in doubt
 
 
+class MessageTransport(Protocol):
+    name: Transport
+
+    def send(self, message: Outgoing) -> Sent: ...
+
+    def candidates(self, message: Outgoing, since: datetime) -> list[Sent]: ...
+
+
 class Gateway:
-    def __init__(self, transport) -> None:
+    def __init__(self, transport: MessageTransport) -> None:
         self.transport = transport
 
     @classmethod
@@ -163,7 +178,7 @@ class Gateway:
         return cls(OutboxTransport())
 
     @property
-    def name(self) -> str:
+    def name(self) -> Transport:
         return self.transport.name
 
     def send(self, message: Outgoing) -> Sent:
@@ -184,7 +199,7 @@ class Gateway:
             with session_scope(engine) as session:
                 self.record(session, message, sent)
         except Exception:
-            if sent.transport == OUTBOX:
+            if sent.transport is Transport.outbox:
                 raise  # the row was the delivery
             log.exception("SMS %s was sent but could not be logged", sent.sid)
         return sent

@@ -2,9 +2,8 @@
 whom the text goes to and from, what it says, and when it must not go at all."""
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Union
+from typing import Protocol, Union
 
 from sqlalchemy import exists, literal, select
 from sqlalchemy.dialects import postgresql, sqlite
@@ -14,22 +13,36 @@ from bot import links
 from bot.config import Settings
 from bot.messaging import followups, schedule, texts
 from bot.messaging.gateway import Outgoing
-from bot.store import queries
-from bot.store.messaging_models import PENDING, SKIPPED, AlertDelivery, FollowUp
+from bot.messaging.outcomes import Postpone, Prepared, Send, Skip
+from bot.services import clients
+from bot.store.messaging_models import AlertDelivery, FollowUp, JobStatus
 from bot.store.models import Alert, UTCDateTime
 
 # A follow-up this late (the worker was down) is skipped rather than sent out of context.
 MAX_LATENESS = timedelta(hours=24)
 TOO_LATE = "more than 24 hours late"
 
-
-@dataclass(frozen=True)
-class Postpone:
-    until: datetime  # not now (the clinic's quiet hours): try again then
+Job = Union[FollowUp, AlertDelivery]
 
 
-# What prepare() returns: the message, (status, reason) when it must not be sent, or Postpone.
-Prepared = Union[Outgoing, tuple[str, str], Postpone]
+class JobKind(Protocol):
+    """What the worker needs to know about one kind of job; the rest (claiming, leases,
+    sending, retries) is the same for every kind."""
+
+    model: type[FollowUp] | type[AlertDelivery]  # its table, with the Dispatch columns
+    purpose: str  # kept in the SMS log
+
+    def load(self, session: Session, job_id: int) -> Job:
+        """The row with what `prepare` reads, in one query."""
+
+    def prepare(self, session: Session, row, now: datetime) -> Prepared:
+        """Send (the text, written once), Skip (it must never go) or Postpone (not now)."""
+
+    def skip(self, row, skip: Skip) -> None:
+        """Mark the row as never to be sent, with the reason."""
+
+    def unsubscribed(self, session: Session, row, now: datetime) -> None:
+        """Twilio refused the text because its recipient opted out (21610)."""
 
 
 class FollowUpJobs:
@@ -50,7 +63,7 @@ class FollowUpJobs:
         if blocked is not None:
             return blocked
         if now - row.due_at > MAX_LATENESS:
-            return SKIPPED, TOO_LATE
+            return Skip(JobStatus.skipped, TOO_LATE)
         # Due times avoid quiet hours, but a late worker or a retry's backoff may not.
         quiet = clinic.protocol.quiet_hours
         if quiet.contains(now.astimezone(clinic.tz).time()):
@@ -58,11 +71,14 @@ class FollowUpJobs:
         if row.body is None:  # written once: a retry sends the very same text
             link = links.chat_link(self.settings, client, now) if texts.needs_chat_link(step) else ""
             row.body = texts.followup_body(step, clinic, client, link)
-        return Outgoing(client.phone, clinic.sms_from, row.body, self.purpose, clinic.id)
+        return Send(Outgoing(client.phone, clinic.sms_from, row.body, self.purpose, clinic.id))
+
+    def skip(self, row: FollowUp, skip: Skip) -> None:
+        row.status, row.reason = skip.status, skip.reason
 
     def unsubscribed(self, session: Session, row: FollowUp, now: datetime) -> None:
         """Twilio says the client has opted out (21610): record it, which cancels the rest."""
-        queries.set_opt_out(session, row.client, True, now)
+        clients.set_opted_out(session, row.client, True, now)
 
 
 class AlertJobs:
@@ -77,7 +93,7 @@ class AlertJobs:
 
     def enqueue(self, session: Session, now: datetime) -> None:
         stamp = literal(now, UTCDateTime())  # due at once, on this worker's clock
-        waiting = select(Alert.id, Alert.clinic_id, literal(PENDING), stamp, literal(0), stamp).where(Alert.handled_at.is_(None), ~exists().where(AlertDelivery.alert_id == Alert.id))
+        waiting = select(Alert.id, Alert.clinic_id, literal(JobStatus.pending.value), stamp, literal(0), stamp).where(Alert.handled_at.is_(None), ~exists().where(AlertDelivery.alert_id == Alert.id))
         dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
         columns = ["alert_id", "clinic_id", "status", "due_at", "attempts", "created_at"]
         # Two workers may enqueue the same alert at once: the unique alert_id keeps one.
@@ -87,10 +103,13 @@ class AlertJobs:
     def prepare(self, session: Session, row: AlertDelivery, now: datetime) -> Prepared:
         alert, clinic = row.alert, row.clinic
         if alert.handled_at is not None:
-            return SKIPPED, "handled before it was texted"
+            return Skip(JobStatus.skipped, "handled before it was texted")
         if row.body is None:
             row.body = texts.alert_body(alert)
-        return Outgoing(clinic.phone, clinic.sms_from, row.body, self.purpose, clinic.id)
+        return Send(Outgoing(clinic.phone, clinic.sms_from, row.body, self.purpose, clinic.id))
+
+    def skip(self, row: AlertDelivery, skip: Skip) -> None:
+        row.status, row.error = skip.status, skip.reason  # the table has no reason column
 
     def unsubscribed(self, session: Session, row: AlertDelivery, now: datetime) -> None:
         pass  # the clinic's own phone said STOP: nothing of the client's to change

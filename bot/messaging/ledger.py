@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from bot.store.messaging_models import INBOUND, OUTBOUND, OUTBOX, TWILIO, SmsMessage
+from bot.store.messaging_models import Direction, SmsMessage, Transport
 
 # Twilio status callbacks can arrive out of order ("sent" after "delivered"); a status
 # only replaces one of the same or an earlier stage.
@@ -26,7 +26,7 @@ def record_outbound(session: Session, message, sent) -> SmsMessage:
     """Log an SMS the gateway sent (`message`: an Outgoing, `sent`: its Sent)."""
     row = SmsMessage(
         sid=sent.sid,
-        direction=OUTBOUND,
+        direction=Direction.outbound,
         transport=sent.transport,
         purpose=message.purpose,
         clinic_id=message.clinic_id,
@@ -47,7 +47,7 @@ def record_inbound(session: Session, sid: str, sender: str, to: str, clinic_id: 
         with session.begin_nested():
             session.add(
                 SmsMessage(
-                    sid=sid[:64], direction=INBOUND, transport=TWILIO, clinic_id=clinic_id,
+                    sid=sid[:64], direction=Direction.inbound, transport=Transport.twilio, clinic_id=clinic_id,
                     to_number=to[:64], from_number=sender[:64], status="received",
                 )
             )
@@ -84,7 +84,7 @@ def outbox(session: Session, limit: int = 20) -> list[SmsMessage]:
     return list(
         session.scalars(
             select(SmsMessage)
-            .where(SmsMessage.transport == OUTBOX, SmsMessage.direction == OUTBOUND)
+            .where(SmsMessage.transport == Transport.outbox, SmsMessage.direction == Direction.outbound)
             .order_by(SmsMessage.created_at.desc(), SmsMessage.id.desc())
             .limit(limit)
         )

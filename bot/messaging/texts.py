@@ -3,24 +3,25 @@ the note that tells a clinic's staff about an alert. The guidance itself comes f
 clinic's protocol; only the frame of the staff note is written here."""
 from __future__ import annotations
 
-from bot.dialogue.context import card_for, display_phone
+from bot.alerts import AlertKind
 from bot.messaging.split import fit
+from bot.phones import display_phone
 from bot.recovery.answers import fill
 from bot.recovery.protocol import FollowUpStep
 from bot.store.models import Alert, Client, Clinic
 
 ALERT_KINDS_SAID = {
-    "red_flag": "RED FLAG",
-    "human_request": "asks for a person",
-    "uncovered_topic": "question the protocol does not cover",
-    "outside_timeline": "outside the expected recovery",
-    "photo": "sent a photo",
-    "bot_error": "the assistant could not answer",
+    AlertKind.red_flag: "RED FLAG",
+    AlertKind.human_request: "asks for a person",
+    AlertKind.uncovered_topic: "question the protocol does not cover",
+    AlertKind.outside_timeline: "outside the expected recovery",
+    AlertKind.photo: "sent a photo",
+    AlertKind.bot_error: "the assistant could not answer",
 }
 
 
 def followup_body(step: FollowUpStep, clinic: Clinic, client: Client, chat_link: str = "") -> str:
-    return fit(fill(step.text, card_for(clinic), first_name=client.first_name, chat_link=chat_link))
+    return fit(fill(step.text, clinic.card, first_name=client.first_name, chat_link=chat_link))
 
 
 def needs_chat_link(step: FollowUpStep) -> bool:
@@ -30,5 +31,5 @@ def needs_chat_link(step: FollowUpStep) -> bool:
 def alert_body(alert: Alert) -> str:
     """"Glow Skin Studio aftercare: RED FLAG, Ana Diaz (212) 555-0123: <message>"."""
     who = f"{alert.client.name} {display_phone(alert.client.phone)}" if alert.client else "a client"
-    kind = ALERT_KINDS_SAID.get(alert.kind, alert.kind)
+    kind = ALERT_KINDS_SAID.get(alert.kind, alert.kind.value)
     return fit(f"{alert.clinic.name} aftercare: {kind}, {who}: {' '.join(alert.message.split())}")

@@ -26,7 +26,7 @@ import random
 import socket
 import threading
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone
 from typing import Callable, Optional
 
@@ -35,10 +35,11 @@ from sqlalchemy.engine import Engine
 
 from bot.config import Settings
 from bot.messaging import ledger
-from bot.messaging.gateway import PERMANENT, RETRY, UNSUBSCRIBED, Gateway, Outgoing, SendError, Sent
-from bot.messaging.jobs import AlertJobs, FollowUpJobs, Postpone
+from bot.messaging.gateway import UNSUBSCRIBED, Failure, Gateway, Outgoing, SendError, Sent
+from bot.messaging.jobs import AlertJobs, FollowUpJobs, JobKind
+from bot.messaging.outcomes import Lost, Postpone, Send, Skip, Taken
 from bot.store.db import session_scope
-from bot.store.messaging_models import FAILED, PENDING, SENT
+from bot.store.messaging_models import JobStatus
 
 log = logging.getLogger(__name__)
 
@@ -80,12 +81,6 @@ class Tally:
         )
 
 
-@dataclass(frozen=True)
-class Taken:
-    message: Outgoing
-    doubt_before: Optional[datetime]  # when an earlier send of this job fell in doubt
-
-
 def utcnow() -> datetime:
     return datetime.now(timezone.utc)
 
@@ -105,7 +100,7 @@ class Worker:
 
     def __post_init__(self) -> None:
         self.alerts = AlertJobs()
-        self.kinds = (FollowUpJobs(self.settings), self.alerts)
+        self.kinds: tuple[JobKind, ...] = (FollowUpJobs(self.settings), self.alerts)
         # SQLite: every transaction here writes, so BEGIN IMMEDIATE takes the write lock
         # before reading (a claim sees no rows another claim is taking; the channel and
         # the actions writing to the same file make us wait, not fail). Ignored elsewhere.
@@ -152,14 +147,14 @@ class Worker:
 
     # The four steps
 
-    def claim(self, kind) -> list[int]:
+    def claim(self, kind: JobKind) -> list[int]:
         model, now = kind.model, self.clock()
         with session_scope(self.engine) as session:
             ids = list(
                 session.scalars(
                     select(model.id)
                     .where(
-                        model.status == PENDING,
+                        model.status == JobStatus.pending,
                         model.sid.is_(None),
                         model.due_at <= now,
                         or_(model.next_attempt_at.is_(None), model.next_attempt_at <= now),
@@ -179,7 +174,7 @@ class Worker:
                 )
         return ids
 
-    def release(self, kind, job_ids: list[int]) -> None:
+    def release(self, kind: JobKind, job_ids: list[int]) -> None:
         model = kind.model
         with session_scope(self.engine) as session:
             session.execute(
@@ -189,37 +184,38 @@ class Worker:
                 .execution_options(synchronize_session=False)
             )
 
-    def process(self, kind, job_id: int, tally: Tally) -> None:
+    def process(self, kind: JobKind, job_id: int, tally: Tally) -> None:
         try:
             taken = self.take(kind, job_id)
         except Exception as exc:  # one broken row (a protocol, a link secret) must not stop the rest
             log.exception("%s: cannot prepare job %s of %s", self.worker_id, job_id, kind.model.__tablename__)
-            error = SendError(RETRY, f"cannot prepare the text: {exc}")
+            error = SendError(Failure.retry, f"cannot prepare the text: {exc}")
             self.record_failure(kind, job_id, error, None, tally, sending_began=False)
             return
-        if taken is None:
-            tally.lost += 1
-            return
-        if isinstance(taken, Postpone):
-            tally.postponed += 1
-            return
-        if not isinstance(taken, Taken):
-            tally.skipped += 1  # (status, reason): must not be sent
-            return
-        message, doubt_before = taken.message, taken.doubt_before
+        match taken:
+            case Send():
+                self.send(kind, job_id, taken, tally)
+            case Skip():
+                tally.skipped += 1
+            case Postpone():
+                tally.postponed += 1
+            case Lost():
+                tally.lost += 1
+
+    def send(self, kind: JobKind, job_id: int, job: Send, tally: Tally) -> None:
         try:
-            sent = self.find_earlier_send(message, doubt_before) if doubt_before else None
+            sent = self.find_earlier_send(job.message, job.doubt_before) if job.doubt_before else None
             if sent is None:
-                sent = self.gateway.send(message)
+                sent = self.gateway.send(job.message)
         except SendError as error:
-            self.record_failure(kind, job_id, error, doubt_before, tally)
+            self.record_failure(kind, job_id, error, job.doubt_before, tally)
             return
-        self.record_sent(kind, job_id, message, sent)
+        self.record_sent(kind, job_id, job.message, sent)
         tally.sent += 1
 
-    def take(self, kind, job_id: int):
-        """A Taken job; a (status, reason) tuple when it must not be sent (it is marked so);
-        Postpone when not now; None when it is no longer ours to send."""
+    def take(self, kind: JobKind, job_id: int) -> Taken:
+        """Send (marked in doubt: a send is starting); Skip when it must not be sent (marked
+        so); Postpone when not now; Lost when it is no longer ours to send."""
         model, now = kind.model, self.clock()
         with session_scope(self.engine) as session:
             renewed = session.execute(
@@ -227,30 +223,28 @@ class Worker:
                 .where(
                     model.id == job_id,
                     model.claimed_by == self.worker_id,
-                    model.status == PENDING,
+                    model.status == JobStatus.pending,
                     model.sid.is_(None),
                 )
                 .values(claimed_at=now)
                 .execution_options(synchronize_session=False)
             ).rowcount
             if not renewed:
-                return None
+                return Lost()
             row = kind.load(session, job_id)
             prepared = kind.prepare(session, row, now)
-            if isinstance(prepared, Postpone):
-                row.next_attempt_at, row.claimed_at, row.claimed_by = prepared.until, None, None
-                row.attempts -= 1  # not an attempt
-                return prepared
-            if isinstance(prepared, tuple):
-                row.status, row.claimed_at, row.claimed_by = prepared[0], None, None
-                if hasattr(row, "reason"):
-                    row.reason = prepared[1]
-                else:
-                    row.error = prepared[1]
-                return prepared
+            match prepared:
+                case Postpone(until=until):
+                    row.next_attempt_at, row.claimed_at, row.claimed_by = until, None, None
+                    row.attempts -= 1  # not an attempt
+                    return prepared
+                case Skip():
+                    kind.skip(row, prepared)
+                    row.claimed_at, row.claimed_by = None, None
+                    return prepared
             doubt_before = row.in_doubt_since
             row.in_doubt_since = doubt_before or now
-            return Taken(prepared, doubt_before)
+            return replace(prepared, doubt_before=doubt_before)
 
     def find_earlier_send(self, message: Outgoing, since: datetime) -> Optional[Sent]:
         """A message an earlier attempt sent before its outcome was lost, not yet recorded."""
@@ -261,14 +255,14 @@ class Worker:
             taken = ledger.known_sids(session, [c.sid for c in candidates])
         return next((c for c in candidates if c.sid not in taken), None)
 
-    def record_sent(self, kind, job_id: int, message: Outgoing, sent: Sent) -> None:
+    def record_sent(self, kind: JobKind, job_id: int, message: Outgoing, sent: Sent) -> None:
         model, now = kind.model, self.clock()
         with session_scope(self.engine) as session:
             recorded = session.execute(
                 update(model)
                 .where(model.id == job_id, model.sid.is_(None))
                 .values(
-                    status=SENT, sid=sent.sid, sent_at=now, claimed_at=None, claimed_by=None,
+                    status=JobStatus.sent, sid=sent.sid, sent_at=now, claimed_at=None, claimed_by=None,
                     in_doubt_since=None, next_attempt_at=None, error=None, error_code=None,
                 )
                 .execution_options(synchronize_session=False)
@@ -279,7 +273,13 @@ class Worker:
                 log.warning("%s: job %s of %s was recorded by another worker", self.worker_id, job_id, model.__tablename__)
 
     def record_failure(
-        self, kind, job_id: int, error: SendError, doubt_before, tally: Tally, sending_began: bool = True
+        self,
+        kind: JobKind,
+        job_id: int,
+        error: SendError,
+        doubt_before: Optional[datetime],
+        tally: Tally,
+        sending_began: bool = True,
     ) -> None:
         now = self.clock()
         with session_scope(self.engine) as session:
@@ -288,18 +288,18 @@ class Worker:
                 return
             row.error_code, row.error = error.code, str(error)[:300]
             row.claimed_at = row.claimed_by = None
-            if error.kind == PERMANENT:
-                row.status, row.in_doubt_since = FAILED, None
+            if error.kind is Failure.permanent:
+                row.status, row.in_doubt_since = JobStatus.failed, None
                 if error.code == UNSUBSCRIBED:
                     kind.unsubscribed(session, row, now)
                 tally.failed += 1
             elif row.attempts >= self.options.max_attempts:
-                row.status = FAILED
+                row.status = JobStatus.failed
                 row.error = f"gave up after {row.attempts} attempts: {error}"[:300]
                 tally.failed += 1
             else:
                 row.next_attempt_at = now + self.backoff(row.attempts)
-                if error.kind == RETRY and sending_began:
+                if error.kind is Failure.retry and sending_began:
                     row.in_doubt_since = doubt_before  # this attempt surely sent nothing
                 tally.retrying += 1
 

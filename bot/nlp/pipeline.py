@@ -1,7 +1,7 @@
 """The spaCy pipeline the project builds for itself: blank English, a lookup
 lemmatizer (tables from the spacy-lookups-data package) and an entity ruler with
-our own patterns. Nothing is downloaded; `aftercare nlp build DIR` writes it to disk
-for Rasa's SpacyNLP component to load by path.
+our own patterns. Nothing is downloaded; `python -m bot.nlp.build DIR` (run by `make
+setup`) writes it to disk for Rasa's SpacyNLP component to load by path.
 """
 from __future__ import annotations
 

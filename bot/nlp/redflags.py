@@ -6,7 +6,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
-from typing import Optional
 
 import yaml
 from spacy.language import Language
@@ -67,10 +66,6 @@ class RedFlagLexicon:
         # A phrase and a pattern often cover the same words ("lips are swelling"): one flag.
         # filter_spans also returns them in text order.
         return [RedFlag(span.label_, lowered[span.start_char:span.end_char]) for span in filter_spans(spans)]
-
-    def first(self, text: str) -> Optional[RedFlag]:
-        found = self.find(text)
-        return found[0] if found else None
 
     @staticmethod
     def _after_cue(doc: Doc, start: int, cues: list[list[str]]) -> bool:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import string
 from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
-from typing import Iterable, Optional, Sequence
+from typing import Iterable, Optional
 
 from bot.recovery.clock import RecoveryPoint, locate
 from bot.recovery.protocol import Condition, Protocol, Topic
@@ -34,10 +34,6 @@ class Reply:
     escalate: bool = False
     window_start: Optional[float] = None
     covered: bool = True  # False: the protocol has no guidance on `topic`
-
-    @property
-    def needs_staff(self) -> bool:
-        return self.refer or self.escalate
 
 
 class _Blank(dict):
@@ -225,7 +221,3 @@ def topics_in(text: str, names: Iterable[str], keywords: dict) -> list[str]:
     """Topics whose keywords appear in the text, in the order given."""
     lowered = f" {text.lower()} "
     return [name for name in names if any(_has_phrase(lowered, k) for k in keywords.get(name, ()))]
-
-
-def join_replies(replies: Sequence[Reply]) -> str:
-    return "\n\n".join(reply.text for reply in replies)

@@ -1,9 +1,10 @@
-"""What the store refuses, as exceptions with one-line messages the CLI prints as they are."""
+"""What the store and the domain services refuse, as exceptions with one-line messages
+the CLI prints as they are."""
 from __future__ import annotations
 
 
 class StoreError(Exception):
-    """Base of every domain error raised by bot.store."""
+    """Base of every domain error raised by bot.store and bot.services."""
 
 
 class NotFound(StoreError, LookupError):
@@ -15,6 +16,10 @@ class UnknownClinic(NotFound):
 
 
 class UnknownClient(NotFound):
+    pass
+
+
+class UnknownTreatment(NotFound):
     pass
 
 

@@ -4,25 +4,36 @@ Follow-ups and alert texts are *jobs* the worker sends (bot/messaging/worker.py)
 share the delivery columns of `Dispatch`. `SmsMessage` is the log of every SMS: the one
 place a Twilio MessageSid is looked up (status callbacks, duplicate webhooks), and, for
 rows with transport "outbox", the local outbox used when no Twilio account is set.
+Statuses, directions and transports are stored as their enum values.
 """
 from __future__ import annotations
+
+import enum
 
 from sqlalchemy import Column, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import relationship
 
-from bot.store.models import Base, UTCDateTime, utcnow
+from bot.store.models import Base, EnumText, UTCDateTime, utcnow
 
-# Job statuses. Only PENDING rows are ever claimed; a row with a sid is never sent again.
-PENDING = "pending"
-SENT = "sent"
-FAILED = "failed"  # permanently: an invalid or unsubscribed number, too many attempts
-SKIPPED = "skipped"  # past when scheduled, rebooked, no longer in the protocol
-CANCELLED = "cancelled"  # the treatment was cancelled, or the client opted out
-JOB_STATUSES = (PENDING, SENT, FAILED, SKIPPED, CANCELLED)
 
-# SmsMessage.transport / direction
-TWILIO, OUTBOX = "twilio", "outbox"
-OUTBOUND, INBOUND = "out", "in"
+class JobStatus(str, enum.Enum):
+    """Only pending rows are ever claimed; a row with a sid is never sent again."""
+
+    pending = "pending"
+    sent = "sent"
+    failed = "failed"  # permanently: an invalid or unsubscribed number, too many attempts
+    skipped = "skipped"  # past when scheduled, rebooked, no longer in the protocol
+    cancelled = "cancelled"  # the treatment was cancelled, or the client opted out
+
+
+class Direction(str, enum.Enum):
+    outbound = "out"
+    inbound = "in"
+
+
+class Transport(str, enum.Enum):
+    twilio = "twilio"
+    outbox = "outbox"  # no Twilio account: the row is the delivery
 
 
 class Dispatch:
@@ -31,7 +42,7 @@ class Dispatch:
     is still set when a worker takes the row, an earlier send may have gone out (the worker
     was killed, the request timed out), so Twilio is asked before sending again."""
 
-    status = Column(String(16), nullable=False, default=PENDING)
+    status = Column(EnumText(JobStatus, 16), nullable=False, default=JobStatus.pending)
     due_at = Column(UTCDateTime, nullable=False)
     attempts = Column(Integer, nullable=False, default=0)
     next_attempt_at = Column(UTCDateTime, nullable=True)
@@ -70,7 +81,7 @@ class FollowUp(Dispatch, Base):
     )
 
     def __repr__(self) -> str:
-        return f"<FollowUp {self.id} {self.step_key} {self.status} {self.due_at}>"
+        return f"<FollowUp {self.id} {self.step_key} {self.status.value} {self.due_at}>"
 
 
 class AlertDelivery(Dispatch, Base):
@@ -99,8 +110,8 @@ class SmsMessage(Base):
 
     id = Column(Integer, primary_key=True)
     sid = Column(String(64), nullable=False)
-    direction = Column(String(3), nullable=False)  # OUTBOUND | INBOUND
-    transport = Column(String(8), nullable=False)  # TWILIO | OUTBOX
+    direction = Column(EnumText(Direction, 3), nullable=False)
+    transport = Column(EnumText(Transport, 8), nullable=False)
     purpose = Column(String(16), nullable=True)  # reply, followup, alert ... (outbound)
     clinic_id = Column(Integer, ForeignKey("clinics.id", ondelete="SET NULL"), nullable=True)
     to_number = Column(String(64), nullable=False)
@@ -119,4 +130,4 @@ class SmsMessage(Base):
     )
 
     def __repr__(self) -> str:
-        return f"<SmsMessage {self.sid} {self.direction} {self.status}>"
+        return f"<SmsMessage {self.sid} {self.direction.value} {self.status}>"

@@ -29,6 +29,9 @@ from sqlalchemy.orm import declarative_base, relationship, validates
 from sqlalchemy.types import TypeDecorator
 
 from bot import protocols
+from bot.alerts import AlertKind
+from bot.phones import MESSAGING_SERVICE, display_phone
+from bot.recovery.answers import ClinicCard
 from bot.recovery.protocol import Protocol
 from bot.store.errors import InvalidValue
 
@@ -45,10 +48,8 @@ NAMING_CONVENTION = {
 Base = declarative_base(metadata=MetaData(naming_convention=NAMING_CONVENTION))
 
 E164 = re.compile(r"^\+[1-9]\d{6,14}$")
-MESSAGING_SERVICE = re.compile(r"^MG[0-9a-f]{32}$")  # a Twilio Messaging Service SID
 SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")
 BRAND_COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
-ALERT_KINDS = ("red_flag", "human_request", "uncovered_topic", "outside_timeline", "photo", "bot_error")
 
 
 class TreatmentStatus(str, enum.Enum):
@@ -95,6 +96,28 @@ class UTCDateTime(TypeDecorator):
         if value.tzinfo is None:
             return value.replace(tzinfo=timezone.utc)
         return value.astimezone(timezone.utc)
+
+
+class EnumText(TypeDecorator):
+    """A str-valued Enum kept in a plain text column: rows hold the value, code gets the member.
+
+    Unlike SQLAlchemy's Enum type it adds no CHECK constraint, so a new member needs no
+    migration; an unknown value is refused on write."""
+
+    impl = String
+    cache_ok = True
+
+    def __init__(self, members: type[enum.Enum], length: int) -> None:
+        super().__init__(length)
+        self.members = members
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        return self.members(value).value
+
+    def process_result_value(self, value, dialect):
+        return None if value is None else self.members(value)
 
 
 @lru_cache(maxsize=1)
@@ -181,6 +204,11 @@ class Clinic(_Checked, Base):
     @property
     def protocol(self) -> Protocol:
         return protocols.for_clinic(self.protocol_yaml, source=f"clinic {self.slug}")
+
+    @property
+    def card(self) -> ClinicCard:
+        """What an answer says of the clinic: name, phone as its clients dial it, time zone."""
+        return ClinicCard(name=self.name, phone=display_phone(self.phone), tz=self.tz, booking_url=self.booking_url)
 
     @property
     def sms_from(self) -> str:
@@ -293,7 +321,7 @@ class Alert(_Checked, Base):
     id = Column(Integer, primary_key=True)
     clinic_id = Column(Integer, ForeignKey("clinics.id"), nullable=False)
     client_id = Column(Integer, ForeignKey("clients.id", ondelete="SET NULL"), nullable=True)
-    kind = Column(String(32), nullable=False)
+    kind = Column(EnumText(AlertKind, 32), nullable=False)
     message = Column(Text, nullable=False)
     created_at = Column(UTCDateTime, nullable=False, default=utcnow)
     handled_at = Column(UTCDateTime, nullable=True)
@@ -305,12 +333,14 @@ class Alert(_Checked, Base):
 
     @validates("kind")
     def _kind(self, key, value):
-        if value not in ALERT_KINDS:
-            raise InvalidValue(f"unknown alert kind {value!r} (use {', '.join(ALERT_KINDS)})")
-        return value
+        try:
+            return AlertKind(value)
+        except ValueError:
+            known = ", ".join(kind.value for kind in AlertKind)
+            raise InvalidValue(f"unknown alert kind {value!r} (use {known})") from None
 
     def __repr__(self) -> str:
-        return f"<Alert {self.id} {self.kind}>"
+        return f"<Alert {self.id} {self.kind.value}>"
 
 
 # The messaging tables (follow-ups, alert texts, the SMS log) live in their own module.

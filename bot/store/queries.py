@@ -1,41 +1,26 @@
-"""Small named reads and writes used by the CLI, the actions and the channels.
+"""Small named reads, and the one way a row is inserted, for the services and the edges.
 
-Each takes the caller's session and flushes, so ids exist and constraint errors surface
-here as domain errors; the caller's session_scope decides when to commit.
+Each takes the caller's session; the caller's session_scope decides when to commit.
+Rules about what may be written (and what must follow a write) live in bot/services.
 """
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Optional, TypeVar
-from urllib.parse import urlparse
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from bot import protocols
-from bot.phones import normalize_phone, region_of
-from bot.messaging import followups
-from bot.messaging.senders import normalize_sender
-from bot.store.errors import (
-    AmbiguousClient,
-    Conflict,
-    DuplicateClient,
-    DuplicateClinic,
-    DuplicateTreatment,
-    FutureTreatment,
-    InvalidValue,
-    UnknownClient,
-    UnknownClinic,
-)
-from bot.store.models import Alert, Client, Clinic, Treatment, TreatmentStatus, parse_status
+from bot.store.errors import AmbiguousClient, Conflict, UnknownClient, UnknownClinic
+from bot.store.models import Client, Clinic, Treatment, TreatmentStatus
 
 Row = TypeVar("Row")
 
 
-def _insert(session: Session, row: Row, conflict: Conflict) -> Row:
-    """Add and flush in a savepoint: a lost race on a unique key becomes `conflict`,
-    and the caller's transaction stays usable."""
+def insert(session: Session, row: Row, conflict: Conflict) -> Row:
+    """Add and flush in a savepoint, so ids exist and a lost race on a unique key becomes
+    `conflict` while the caller's transaction stays usable."""
     try:
         with session.begin_nested():
             session.add(row)
@@ -44,45 +29,7 @@ def _insert(session: Session, row: Row, conflict: Conflict) -> Row:
     return row
 
 
-def _check_url(url: Optional[str]) -> Optional[str]:
-    if url is None:
-        return None
-    parsed = urlparse(url)
-    if parsed.scheme not in ("http", "https") or not parsed.netloc:
-        raise InvalidValue(f"booking URL {url!r} must start with http:// or https://")
-    return url
-
-
 # Clinics
-
-
-def add_clinic(
-    session: Session,
-    slug: str,
-    name: str,
-    phone: str,
-    timezone: str,
-    booking_url: Optional[str] = None,
-    protocol_yaml: Optional[str] = None,
-    sms_number: Optional[str] = None,
-) -> Clinic:
-    """A new clinic; phones are normalized, the protocol override validated."""
-    phone = normalize_phone(phone)
-    if protocol_yaml is not None:
-        protocols.for_clinic(protocol_yaml, source=f"clinic {slug}")  # raises ProtocolError
-    clinic = Clinic(
-        slug=slug,
-        name=(name or "").strip(),
-        phone=phone,
-        timezone=timezone,
-        booking_url=_check_url(booking_url),
-        protocol_yaml=protocol_yaml,
-        sms_number=normalize_sender(sms_number, region_of(phone)) if sms_number else None,
-    )
-    duplicate = DuplicateClinic(f"a clinic with slug {slug!r} already exists")
-    if session.scalar(select(Clinic.id).where(Clinic.slug == slug)) is not None:
-        raise duplicate
-    return _insert(session, clinic, duplicate)
 
 
 def clinic_by_slug(session: Session, slug: str) -> Clinic:
@@ -92,8 +39,23 @@ def clinic_by_slug(session: Session, slug: str) -> Clinic:
     return clinic
 
 
+def slug_taken(session: Session, slug: str) -> bool:
+    return session.scalar(select(Clinic.id).where(Clinic.slug == slug)) is not None
+
+
+def clinic_by_number(session: Session, number: str) -> Optional[Clinic]:
+    """The clinic whose Twilio number (or Messaging Service, or phone) this is."""
+    return session.scalar(select(Clinic).where(or_(Clinic.sms_number == number, Clinic.phone == number)).limit(1))
+
+
 def all_clinics(session: Session) -> list[Clinic]:
     return list(session.scalars(select(Clinic).order_by(Clinic.slug)))
+
+
+def only_clinic(session: Session) -> Optional[Clinic]:
+    """The clinic, when the database holds exactly one."""
+    clinics = list(session.scalars(select(Clinic).limit(2)))
+    return clinics[0] if len(clinics) == 1 else None
 
 
 def client_counts(session: Session) -> dict[int, int]:
@@ -103,15 +65,6 @@ def client_counts(session: Session) -> dict[int, int]:
 
 
 # Clients
-
-
-def add_client(session: Session, clinic: Clinic, name: str, phone: str) -> Client:
-    """A new client of `clinic`; a number without '+' is read in the clinic's country."""
-    e164 = normalize_phone(phone, region_of(clinic.phone))
-    duplicate = DuplicateClient(f"{e164} is already a client of {clinic.slug}")
-    if find_client(session, clinic, e164) is not None:
-        raise duplicate
-    return _insert(session, Client(clinic=clinic, name=(name or "").strip(), phone=e164), duplicate)
 
 
 def find_client(session: Session, clinic: Clinic, e164: str) -> Optional[Client]:
@@ -139,49 +92,7 @@ def client_by_phone(session: Session, e164: str, clinic: Optional[Clinic] = None
     return clients[0]
 
 
-def set_opt_out(session: Session, client: Client, opted_out: bool, at: datetime) -> Client:
-    """STOP / START. A repeated STOP keeps the time of the first one."""
-    if opted_out and not client.opted_out:
-        client.opted_out, client.opted_out_at = True, at
-    elif not opted_out:
-        client.opted_out, client.opted_out_at = False, None
-    session.flush()
-    followups.sync(session, client, at)  # cancels pending follow-ups, or revives future ones
-    return client
-
-
 # Treatments
-
-
-def add_treatment(
-    session: Session,
-    client: Client,
-    performed_at: datetime,
-    area: str = "face",
-    status: str = "done",
-    external_ref: Optional[str] = None,
-    *,
-    now: Optional[datetime] = None,
-) -> Treatment:
-    """Record a treatment. A `done` one may not lie after `now` (default: the current time)."""
-    if not isinstance(performed_at, datetime) or performed_at.utcoffset() is None:
-        raise InvalidValue("performed_at must be a timezone-aware datetime")
-    status = parse_status(status)
-    if status is TreatmentStatus.done and performed_at > (now or datetime.now(timezone.utc)):
-        raise FutureTreatment("a done treatment cannot be in the future (record it as booked)")
-    duplicate = DuplicateTreatment(f"booking id {external_ref!r} is already recorded at {client.clinic.slug}")
-    if external_ref and treatment_by_ref(session, client.clinic_id, external_ref) is not None:
-        raise duplicate
-    treatment = Treatment(
-        client=client,
-        performed_at=performed_at,
-        area=(area or "").strip().lower(),
-        status=status,
-        external_ref=external_ref or None,
-    )
-    _insert(session, treatment, duplicate)
-    followups.sync_treatment(session, treatment, now or datetime.now(timezone.utc))
-    return treatment
 
 
 def treatment_by_ref(session: Session, clinic_id: int, external_ref: str) -> Optional[Treatment]:
@@ -208,26 +119,3 @@ def latest_done_treatment(session: Session, client: Client, now: datetime) -> Op
         .order_by(Treatment.performed_at.desc(), Treatment.id.desc())
         .limit(1)
     )
-
-
-# Alerts
-
-
-def record_alert(
-    session: Session,
-    clinic: Clinic,
-    client: Optional[Client],
-    kind: str,
-    message: str,
-    *,
-    at: Optional[datetime] = None,
-) -> Alert:
-    """Something clinic staff should see (a red flag, a request for a person ...)."""
-    if client is not None and client.clinic_id != clinic.id:
-        raise InvalidValue(f"client {client.id} is not a client of {clinic.slug}")
-    alert = Alert(clinic=clinic, client=client, kind=kind, message=message)
-    if at is not None:
-        alert.created_at = at
-    session.add(alert)
-    session.flush()
-    return alert

@@ -7,7 +7,7 @@ from pathlib import Path
 from string import Template
 from typing import Optional
 
-from bot.dialogue.context import display_phone
+from bot.phones import display_phone
 from bot.store.models import Clinic
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"

@@ -8,7 +8,7 @@ import requests
 from sqlalchemy import func, select
 
 from bot.store.db import session_scope
-from bot.store.messaging_models import CANCELLED, INBOUND, OUTBOUND, PENDING, FollowUp, SmsMessage
+from bot.store.messaging_models import Direction, FollowUp, JobStatus, SmsMessage
 from bot.store.models import Alert, Client
 from tests.fakes import sms_world, twilio_server
 from tests.fakes.sms_world import CLIENT_PHONE, CLINIC_SMS, STATUS
@@ -52,7 +52,7 @@ def test_unsigned_and_forged_requests_get_403_and_change_nothing(line):
     # Which follow-ups are still pending depends on the hour the test runs (a step whose
     # time had passed at registration is skipped): compare with before, not a fixed set.
     planned = sorted(followup_states(line))
-    assert PENDING in planned
+    assert JobStatus.pending in planned
     stop = line.text("STOP")
     question = line.text("can I wear makeup?")
     tampered = dict(question)
@@ -92,7 +92,7 @@ def test_a_signed_text_is_answered_through_the_rest_api(line):
     [sent] = line.twilio.messages
     assert (sent["from"], sent["to"], sent["body"]) == (CLINIC_SMS, CLIENT_PHONE, "You said: can I wear makeup?")
     assert sent["status_callback"] == "https://sms.example/webhooks/twilio/status"
-    assert [(m.direction, m.sid) for m in logged(line)] == [(INBOUND, "SM" + "%032x" % 1), (OUTBOUND, sent["sid"])]
+    assert [(m.direction, m.sid) for m in logged(line)] == [(Direction.inbound, "SM" + "%032x" % 1), (Direction.outbound, sent["sid"])]
 
 
 def test_a_long_reply_goes_out_in_numbered_parts_in_order(make_line):
@@ -114,7 +114,7 @@ def test_stop_opts_out_cancels_followups_and_sends_nothing(line, word):
     assert_answered(line.post(line.text(word)))
     client = client_of(line)
     assert client.opted_out is True and client.opted_out_at is not None
-    assert set(followup_states(line)) <= {CANCELLED, "skipped"} and CANCELLED in followup_states(line)
+    assert set(followup_states(line)) <= {JobStatus.cancelled, "skipped"} and JobStatus.cancelled in followup_states(line)
     assert line.recorder.messages == [] and line.twilio.attempts == 0  # Twilio confirms, not us
 
 
@@ -123,7 +123,7 @@ def test_start_opts_back_in_and_revives_followups(line, word):
     line.post(line.text("STOP"))
     assert_answered(line.post(line.text(word)))
     assert client_of(line).opted_out is False
-    assert PENDING in followup_states(line)
+    assert JobStatus.pending in followup_states(line)
     assert line.recorder.messages == [] and line.twilio.attempts == 0
 
 
@@ -229,7 +229,7 @@ def test_status_callbacks_update_the_delivery_status(line):
     assert line.post(status(line, sid, "sent"), path=STATUS).status_code == 204  # late, out of order
     assert line.post(status(line, sid, "failed"), path=STATUS, signed=False).status_code == 403
     assert line.post(status(line, sid, "failed"), path=STATUS, token="forged").status_code == 403
-    [reply] = logged(line, OUTBOUND)
+    [reply] = logged(line, Direction.outbound)
     assert reply.status == "delivered"
 
 
@@ -238,7 +238,7 @@ def test_a_failed_status_with_21610_opts_the_client_out(line):
     line.post(line.text("hello"))
     sid = line.twilio.messages[0]["sid"]
     line.post(status(line, sid, "failed", "21610"), path=STATUS)
-    [reply] = logged(line, OUTBOUND)
+    [reply] = logged(line, Direction.outbound)
     assert (reply.status, reply.error_code) == ("failed", 21610)
     assert client_of(line).opted_out is True
 
@@ -248,7 +248,7 @@ def test_a_status_callback_that_overtakes_the_logging_of_its_text_is_not_lost(li
     assert_answered(line.post(line.text("hello")))
     line.twilio.settle()
     assert [c["status"] for c in line.twilio.callbacks] == [204, 204]
-    [reply] = logged(line, OUTBOUND)
+    [reply] = logged(line, Direction.outbound)
     assert reply.status == "delivered"
 
 

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.store.db import session_scope
-from bot.store.messaging_models import OUTBOUND, SmsMessage
+from bot.store.messaging_models import Direction, SmsMessage
 from bot.store.models import Alert, Client
 from tests.fakes import sms_world, twilio_server
 from tests.fakes.sms_world import CLIENT_PHONE, PUBLIC_URL, STATUS, WEBHOOK
@@ -36,7 +36,7 @@ def alerts(line):
 def replies(line):
     """(status, error code) of each text we sent, in order."""
     with session_scope(line.engine) as session:
-        rows = session.scalars(select(SmsMessage).where(SmsMessage.direction == OUTBOUND).order_by(SmsMessage.id))
+        rows = session.scalars(select(SmsMessage).where(SmsMessage.direction == Direction.outbound).order_by(SmsMessage.id))
         return [(r.status, r.error_code) for r in rows]
 
 

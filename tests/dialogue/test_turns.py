@@ -8,8 +8,8 @@ import pytest
 
 from bot import protocols
 from bot.dialogue import turns
-from bot.dialogue.context import Context
 from bot.dialogue.turns import ASK_WHEN, CLARIFY, State
+from bot.identity import Correspondent
 from bot.recovery.answers import ClinicCard
 
 NEW_YORK = ZoneInfo("America/New_York")
@@ -20,8 +20,8 @@ NOW = datetime(2026, 11, 23, 14, 10, tzinfo=NEW_YORK)  # Monday 2:10 pm
 SUNDAY_3PM = datetime(2026, 11, 22, 15, 0, tzinfo=NEW_YORK)
 
 
-def context(treated_at=None, protocol=PROTOCOL) -> Context:
-    return Context(card=CARD, protocol=protocol, clinic_id=1, client_id=2, first_name="Ana", treated_at=treated_at)
+def context(treated_at=None, protocol=PROTOCOL) -> Correspondent:
+    return Correspondent(card=CARD, protocol=protocol, clinic_id=1, client_id=2, first_name="Ana", treated_at=treated_at)
 
 
 UNKNOWN = context()

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Optional
 
 from bot import config
-from bot.store import queries
+from bot.services import clients, clinics, treatments
 from tests.fakes import twilio_server
 
 CLINIC_PHONE = "+12125550100"  # the clinic's own phone: staff alerts go there
@@ -47,17 +47,17 @@ def make_settings(db_url: str, data_dir: Path, twilio=None, public_url: str = PU
 
 def add_clinic(session, slug: str = "glow", protocol_yaml: Optional[str] = None, sms_number: Optional[str] = CLINIC_SMS,
                timezone: str = "America/New_York", phone: str = CLINIC_PHONE):
-    return queries.add_clinic(
+    return clinics.add(
         session, slug, "Glow Skin Studio", phone, timezone, "https://glow.example/book", protocol_yaml, sms_number
     )
 
 
 def add_client(session, clinic, phone: str = CLIENT_PHONE, name: str = "Ana Diaz"):
-    return queries.add_client(session, clinic, name, phone)
+    return clients.add(session, clinic, name, phone)
 
 
 def add_treatment(session, client, at: datetime, now: datetime, status: str = "done"):
-    return queries.add_treatment(session, client, at, status=status, now=now)
+    return treatments.add(session, client, at, status=status, now=now)
 
 
 def sign(url: str, params, token: str) -> str:
@@ -86,11 +86,11 @@ def seed_due_followups(engine, count: int, now: datetime) -> list[int]:
     from sqlalchemy import insert, select
 
     from bot.store.db import session_scope
-    from bot.store.messaging_models import PENDING, FollowUp
+    from bot.store.messaging_models import FollowUp, JobStatus
     from bot.store.models import Client, Treatment, TreatmentStatus
 
     with session_scope(engine) as session:
-        clinic = queries.add_clinic(session, "bulk", "Bulk Clinic", CLINIC_PHONE, "UTC", None, bulk_protocol(now), CLINIC_SMS)
+        clinic = clinics.add(session, "bulk", "Bulk Clinic", CLINIC_PHONE, "UTC", None, bulk_protocol(now), CLINIC_SMS)
         clinic_id = clinic.id
     phones = [f"+1646{n:07d}" for n in range(count)]
     with engine.begin() as connection:
@@ -107,7 +107,7 @@ def seed_due_followups(engine, count: int, now: datetime) -> list[int]:
         treatments = dict(connection.execute(select(Treatment.client_id, Treatment.id).where(Treatment.clinic_id == clinic_id)).all())
         connection.execute(insert(FollowUp.__table__), [
             {"clinic_id": clinic_id, "client_id": clients[phone], "treatment_id": treatments[clients[phone]],
-             "step_key": BULK_STEP, "status": PENDING, "due_at": now - timedelta(minutes=1), "attempts": 0,
+             "step_key": BULK_STEP, "status": JobStatus.pending, "due_at": now - timedelta(minutes=1), "attempts": 0,
              "body": f"message {n}", "created_at": now}
             for n, phone in enumerate(phones)
         ])

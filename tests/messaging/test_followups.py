@@ -7,8 +7,8 @@ from click.testing import CliRunner
 
 from bot.cli import main
 from bot.messaging import followups
-from bot.store import importer, queries
-from bot.store.messaging_models import CANCELLED, PENDING, SENT, SKIPPED
+from bot.services import clients, importer
+from bot.store.messaging_models import JobStatus
 from bot.store.models import TreatmentStatus
 from tests.fakes import sms_world
 
@@ -39,11 +39,11 @@ def test_recording_a_treatment_schedules_the_protocol(session, ana):
     rows = by_step(followups.for_client(session, ana.id))
     assert list(rows) == STEPS
     assert {k: (r.status, local(r)) for k, r in rows.items()} == {
-        "day0_evening": (PENDING, datetime(2024, 5, 1, 19, 0)),
-        "day1_morning": (PENDING, datetime(2024, 5, 2, 9, 0)),
-        "day3_peeling": (PENDING, datetime(2024, 5, 4, 10, 0)),
-        "day7_results": (PENDING, datetime(2024, 5, 8, 11, 0)),
-        "rebook": (PENDING, datetime(2024, 6, 5, 11, 0)),
+        "day0_evening": (JobStatus.pending, datetime(2024, 5, 1, 19, 0)),
+        "day1_morning": (JobStatus.pending, datetime(2024, 5, 2, 9, 0)),
+        "day3_peeling": (JobStatus.pending, datetime(2024, 5, 4, 10, 0)),
+        "day7_results": (JobStatus.pending, datetime(2024, 5, 8, 11, 0)),
+        "rebook": (JobStatus.pending, datetime(2024, 6, 5, 11, 0)),
     }
     assert all(r.treatment_id == treatment.id and r.clinic_id == ana.clinic_id for r in rows.values())
 
@@ -51,21 +51,21 @@ def test_recording_a_treatment_schedules_the_protocol(session, ana):
 def test_steps_already_past_when_recorded_are_skipped(session, ana):
     sms_world.add_treatment(session, ana, TREATED, now=TREATED + timedelta(days=2))
     rows = by_step(followups.for_client(session, ana.id))
-    assert rows["day0_evening"].status == rows["day1_morning"].status == SKIPPED
+    assert rows["day0_evening"].status == rows["day1_morning"].status == JobStatus.skipped
     assert rows["day0_evening"].reason == followups.PAST
-    assert rows["day3_peeling"].status == PENDING
+    assert rows["day3_peeling"].status == JobStatus.pending
 
 
 def test_a_booked_treatment_follows_its_booked_time_and_moves_with_it(session, ana):
     booked = sms_world.add_treatment(session, ana, TREATED + timedelta(days=9), NOW, status="booked")
     rows = by_step(followups.for_client(session, ana.id))
     assert local(rows["day0_evening"]) == datetime(2024, 5, 10, 19, 0)
-    rows["day0_evening"].status, rows["day0_evening"].sid = SENT, "SMsent"  # as if it went out
+    rows["day0_evening"].status, rows["day0_evening"].sid = JobStatus.sent, "SMsent"  # as if it went out
 
     booked.performed_at = TREATED + timedelta(days=12)  # rescheduled
     followups.sync_treatment(session, booked, NOW)
     rows = by_step(followups.for_client(session, ana.id))
-    assert rows["day0_evening"].status == SENT and local(rows["day0_evening"]) == datetime(2024, 5, 10, 19, 0)
+    assert rows["day0_evening"].status == JobStatus.sent and local(rows["day0_evening"]) == datetime(2024, 5, 10, 19, 0)
     assert local(rows["day1_morning"]) == datetime(2024, 5, 14, 9, 0)
     assert local(rows["rebook"]) == datetime(2024, 6, 17, 11, 0)
     assert len(followups.for_client(session, ana.id)) == 5  # moved, not duplicated
@@ -76,61 +76,61 @@ def test_moving_a_treatment_into_the_past_skips_what_is_now_late(session, ana):
     booked.performed_at, booked.status = TREATED - timedelta(days=2), TreatmentStatus.done
     followups.sync_treatment(session, booked, NOW)
     rows = by_step(followups.for_client(session, ana.id))
-    assert [rows[k].status for k in STEPS] == [SKIPPED, SKIPPED, PENDING, PENDING, PENDING]
+    assert [rows[k].status for k in STEPS] == [JobStatus.skipped, JobStatus.skipped, JobStatus.pending, JobStatus.pending, JobStatus.pending]
 
 
 def test_cancelling_a_treatment_cancels_what_was_not_sent(session, ana):
     treatment = sms_world.add_treatment(session, ana, TREATED, NOW)
     rows = by_step(followups.for_client(session, ana.id))
-    rows["day0_evening"].status, rows["day0_evening"].sid = SENT, "SMsent"
+    rows["day0_evening"].status, rows["day0_evening"].sid = JobStatus.sent, "SMsent"
     treatment.status = TreatmentStatus.cancelled
     followups.sync_treatment(session, treatment, NOW)
     rows = by_step(followups.for_client(session, ana.id))
-    assert rows["day0_evening"].status == SENT
-    assert {rows[k].status for k in STEPS[1:]} == {CANCELLED}
+    assert rows["day0_evening"].status == JobStatus.sent
+    assert {rows[k].status for k in STEPS[1:]} == {JobStatus.cancelled}
     assert rows["day1_morning"].reason == followups.TREATMENT_CANCELLED
 
     treatment.status = TreatmentStatus.booked  # un-cancelled: what is still ahead comes back
     followups.sync_treatment(session, treatment, NOW)
-    assert {r.status for k, r in by_step(followups.for_client(session, ana.id)).items() if k != "day0_evening"} == {PENDING}
+    assert {r.status for k, r in by_step(followups.for_client(session, ana.id)).items() if k != "day0_evening"} == {JobStatus.pending}
 
 
 def test_opting_out_cancels_and_opting_back_in_revives_what_is_ahead(session, ana):
     sms_world.add_treatment(session, ana, TREATED, NOW)
-    queries.set_opt_out(session, ana, True, NOW)
-    assert {r.status for r in followups.for_client(session, ana.id)} == {CANCELLED}
+    clients.set_opted_out(session, ana, True, NOW)
+    assert {r.status for r in followups.for_client(session, ana.id)} == {JobStatus.cancelled}
 
     back = datetime(2024, 5, 3, 12, 0, tzinfo=NY)
-    queries.set_opt_out(session, ana, False, back)
+    clients.set_opted_out(session, ana, False, back)
     rows = by_step(followups.for_client(session, ana.id))
-    assert [rows[k].status for k in STEPS] == [SKIPPED, SKIPPED, PENDING, PENDING, PENDING]
+    assert [rows[k].status for k in STEPS] == [JobStatus.skipped, JobStatus.skipped, JobStatus.pending, JobStatus.pending, JobStatus.pending]
 
 
 def test_a_treatment_for_an_opted_out_client_schedules_nothing(session, ana):
-    queries.set_opt_out(session, ana, True, NOW)
+    clients.set_opted_out(session, ana, True, NOW)
     sms_world.add_treatment(session, ana, TREATED, NOW)
     rows = followups.for_client(session, ana.id)
-    assert {(r.status, r.reason) for r in rows} == {(CANCELLED, followups.OPTED_OUT)}
+    assert {(r.status, r.reason) for r in rows} == {(JobStatus.cancelled, followups.OPTED_OUT)}
 
 
 def test_the_rebooking_reminder_waits_on_no_later_booking(session, ana):
     first = sms_world.add_treatment(session, ana, TREATED, NOW)
     second = sms_world.add_treatment(session, ana, TREATED + timedelta(weeks=4), NOW, status="booked")
     rows = by_step(followups.for_client(session, ana.id), first)
-    assert (rows["rebook"].status, rows["rebook"].reason) == (SKIPPED, followups.REBOOKED)
-    assert rows["day7_results"].status == PENDING
+    assert (rows["rebook"].status, rows["rebook"].reason) == (JobStatus.skipped, followups.REBOOKED)
+    assert rows["day7_results"].status == JobStatus.pending
 
     second.status = TreatmentStatus.cancelled
     followups.sync_treatment(session, second, NOW)
-    assert by_step(followups.for_client(session, ana.id), first)["rebook"].status == PENDING
+    assert by_step(followups.for_client(session, ana.id), first)["rebook"].status == JobStatus.pending
 
 
 def test_a_later_treatment_takes_over_the_messages_after_it(session, ana):
     first = sms_world.add_treatment(session, ana, TREATED, NOW)
     sms_world.add_treatment(session, ana, TREATED + timedelta(days=4), NOW, status="booked")
     rows = by_step(followups.for_client(session, ana.id), first)
-    assert rows["day3_peeling"].status == PENDING
-    assert (rows["day7_results"].status, rows["day7_results"].reason) == (SKIPPED, followups.SUPERSEDED)
+    assert rows["day3_peeling"].status == JobStatus.pending
+    assert (rows["day7_results"].status, rows["day7_results"].reason) == (JobStatus.skipped, followups.SUPERSEDED)
 
 
 def test_a_clinics_quiet_hours_and_schedule_apply(session):
@@ -160,7 +160,7 @@ def test_the_importer_moves_and_cancels_followups(session, ana):
     assert len(rows) == 5 and local(by_step(rows)["day1_morning"]) == datetime(2024, 5, 13, 9, 0)
 
     importer.import_csv(session, header + "glow,Ana Diaz,+12125550123,2024-05-12 14:00,cancelled,B1\n", NOW)
-    assert {r.status for r in followups.for_client(session, ana.id)} == {CANCELLED}
+    assert {r.status for r in followups.for_client(session, ana.id)} == {JobStatus.cancelled}
 
 
 def test_the_cli_lists_reschedules_and_cancels(db_url, tmp_path, engine):

@@ -11,12 +11,12 @@ from sqlalchemy import func, select
 from bot.cli import main
 from bot.messaging import followups
 from bot.messaging.gateway import Gateway
+from bot.messaging.outcomes import Lost
 from bot.messaging.worker import Worker, WorkerOptions
+from bot.services import conversations
 from bot.store import queries
 from bot.store.db import session_scope
-from bot.store.messaging_models import (
-    CANCELLED, FAILED, OUTBOX, PENDING, SENT, SKIPPED, TWILIO, AlertDelivery, FollowUp, SmsMessage,
-)
+from bot.store.messaging_models import AlertDelivery, FollowUp, JobStatus, SmsMessage, Transport
 from bot.store.models import Client, Treatment, TreatmentStatus
 from tests.fakes import sms_world
 from tests.fakes.sms_world import CLIENT_PHONE, CLINIC_PHONE, CLINIC_SMS, Clock
@@ -75,13 +75,13 @@ def test_due_followups_go_out_once_through_the_rest_api(engine, settings, twilio
     assert evening["status_callback"] == "https://sms.example/webhooks/twilio/status"
 
     stored = rows(engine)
-    assert stored["day0_evening"].status == SENT and stored["day0_evening"].sid == evening["sid"]
+    assert stored["day0_evening"].status == JobStatus.sent and stored["day0_evening"].sid == evening["sid"]
     assert stored["day1_morning"].sid == morning["sid"]
-    assert stored["day3_peeling"].status == PENDING
+    assert stored["day3_peeling"].status == JobStatus.pending
     with session_scope(engine) as session:
         logged = session.scalars(select(SmsMessage).order_by(SmsMessage.id)).all()
         assert [(m.sid, m.transport, m.purpose, m.body) for m in logged] == [
-            (evening["sid"], TWILIO, "followup", evening["body"]), (morning["sid"], TWILIO, "followup", morning["body"]),
+            (evening["sid"], Transport.twilio, "followup", evening["body"]), (morning["sid"], Transport.twilio, "followup", morning["body"]),
         ]
 
     again = worker(engine, settings, clock).run(once=True)
@@ -101,8 +101,8 @@ def test_without_twilio_the_texts_land_in_the_outbox_once(engine, offline_settin
     assert twilio.attempts == 0
     with session_scope(engine) as session:
         outbox = session.scalars(select(SmsMessage)).all()
-        assert {m.transport for m in outbox} == {OUTBOX} and len(outbox) == 2
-        assert {r.sid for r in session.scalars(select(FollowUp).where(FollowUp.status == SENT))} == {m.sid for m in outbox}
+        assert {m.transport for m in outbox} == {Transport.outbox} and len(outbox) == 2
+        assert {r.sid for r in session.scalars(select(FollowUp).where(FollowUp.status == JobStatus.sent))} == {m.sid for m in outbox}
 
     shown = CliRunner().invoke(main, ["outbox", "--limit", "5"], env={"DATABASE_URL": db_url, "AFTERCARE_DATA_DIR": str(tmp_path)})
     assert shown.exit_code == 0, shown.output
@@ -127,7 +127,7 @@ def test_rate_limits_and_server_errors_are_retried_with_backoff(engine, settings
     first = worker(engine, settings, clock).run(once=True)
     assert (first.sent, first.retrying) == (1, 1)
     failed = rows(engine)["day0_evening"]
-    assert failed.status == PENDING and failed.sid is None and failed.attempts == 1
+    assert failed.status == JobStatus.pending and failed.sid is None and failed.attempts == 1
     assert timedelta(seconds=10) <= failed.next_attempt_at - clock.now <= timedelta(seconds=12.5)
     assert (failed.in_doubt_since is not None) == (kind == 500)  # a 5xx may have gone through
 
@@ -146,12 +146,12 @@ def test_backoff_doubles_and_then_gives_up(engine, settings, twilio, clock, worl
     for _ in range(3):
         run.run(once=True)
         row = rows(engine)["day0_evening"]
-        if row.status == PENDING:
+        if row.status == JobStatus.pending:
             waits.append(row.next_attempt_at - clock.now)
             clock.now = row.next_attempt_at
     assert len(waits) == 2 and waits[1] > waits[0] * 1.5
     row = rows(engine)["day0_evening"]
-    assert row.status == FAILED and row.error.startswith("gave up after 3 attempts")
+    assert row.status == JobStatus.failed and row.error.startswith("gave up after 3 attempts")
 
 
 def test_an_unsubscribed_number_fails_for_good_and_opts_the_client_out(engine, settings, twilio, clock, world):
@@ -160,8 +160,8 @@ def test_an_unsubscribed_number_fails_for_good_and_opts_the_client_out(engine, s
     assert (done.sent, done.failed) == (0, 1)
     assert twilio.attempts == 1  # the second text was cancelled before its turn
     stored = rows(engine)
-    assert (stored["day0_evening"].status, stored["day0_evening"].error_code) == (FAILED, 21610)
-    assert {stored[k].status for k in ("day1_morning", "day3_peeling", "day7_results", "rebook")} == {CANCELLED}
+    assert (stored["day0_evening"].status, stored["day0_evening"].error_code) == (JobStatus.failed, 21610)
+    assert {stored[k].status for k in ("day1_morning", "day3_peeling", "day7_results", "rebook")} == {JobStatus.cancelled}
     with session_scope(engine) as session:
         assert session.get(Client, world["client_id"]).opted_out is True
     clock.advance(days=10)
@@ -172,7 +172,7 @@ def test_an_invalid_number_fails_without_retry(engine, settings, twilio, clock, 
     twilio.fail_next(1, 21211)
     done = worker(engine, settings, clock).run(once=True)
     assert (done.sent, done.failed, done.retrying) == (1, 1, 0)
-    assert (rows(engine)["day0_evening"].status, rows(engine)["day0_evening"].error_code) == (FAILED, 21211)
+    assert (rows(engine)["day0_evening"].status, rows(engine)["day0_evening"].error_code) == (JobStatus.failed, 21211)
     clock.advance(hours=1)
     worker(engine, settings, clock).run(once=True)
     assert twilio.attempts == 2
@@ -190,7 +190,7 @@ def test_a_send_whose_answer_was_lost_is_found_not_repeated(engine, settings, tw
     clock.advance(seconds=13)
     assert worker(engine, settings, clock).run(once=True).sent == 2
     assert twilio.attempts == 2 and len(twilio.messages) == 2  # nothing sent twice
-    assert {r.sid for r in rows(engine).values() if r.status == SENT} == {m["sid"] for m in twilio.messages}
+    assert {r.sid for r in rows(engine).values() if r.status == JobStatus.sent} == {m["sid"] for m in twilio.messages}
 
 
 def test_a_worker_that_died_mid_send_is_covered_by_the_next(engine, settings, twilio, clock, world):
@@ -212,7 +212,7 @@ def test_a_worker_that_outlived_its_lease_does_not_send_twice(engine, settings, 
     clock.advance(seconds=31)
     assert worker(engine, settings, clock).run(once=True).sent == 2  # took over the expired claims
     for job_id in claimed:
-        assert slow.take(slow.kinds[0], job_id) is None
+        assert slow.take(slow.kinds[0], job_id) == Lost()
     assert len(twilio.messages) == 2
 
 
@@ -234,7 +234,7 @@ def test_texts_more_than_a_day_late_are_dropped(engine, settings, twilio, clock,
     done = worker(engine, settings, clock).run(once=True)
     assert (done.sent, done.skipped) == (0, 2) and twilio.attempts == 0
     assert {rows(engine)[k].reason for k in ("day0_evening", "day1_morning")} == {"more than 24 hours late"}
-    assert rows(engine)["day3_peeling"].status == PENDING
+    assert rows(engine)["day3_peeling"].status == JobStatus.pending
 
 
 def test_the_rebooking_text_is_not_sent_after_a_new_booking(engine, settings, twilio, clock, world):
@@ -245,7 +245,7 @@ def test_the_rebooking_text_is_not_sent_after_a_new_booking(engine, settings, tw
     clock.advance(days=34, hours=-2)
     done = worker(engine, settings, clock).run(once=True)
     rebook = rows(engine)["rebook"]
-    assert (rebook.status, rebook.reason) == (SKIPPED, followups.REBOOKED)
+    assert (rebook.status, rebook.reason) == (JobStatus.skipped, followups.REBOOKED)
     assert not any("Book here" in body for body in twilio.bodies())
 
 
@@ -261,8 +261,8 @@ def test_staff_alerts_are_texted_to_the_clinic_once(engine, settings, twilio, cl
     with session_scope(engine) as session:
         clinic = queries.clinic_by_slug(session, "glow")
         client = session.get(Client, world["client_id"])
-        queries.record_alert(session, clinic, client, "red_flag", "my face is swelling and I feel hot")
-        handled = queries.record_alert(session, clinic, client, "human_request", "call me")
+        conversations.record_alert(session, clinic, client, "red_flag", "my face is swelling and I feel hot")
+        handled = conversations.record_alert(session, clinic, client, "human_request", "call me")
         handled.handled_at = clock.now  # staff saw it first
     run = worker(engine, settings, clock)
     run.run(once=True)
@@ -277,7 +277,7 @@ def test_staff_alerts_are_texted_to_the_clinic_once(engine, settings, twilio, cl
 def test_an_alert_cannot_be_texted_from_the_number_it_goes_to(engine, settings, twilio, clock):
     with session_scope(engine) as session:
         clinic = sms_world.add_clinic(session, sms_number=None)  # texts go out from its phone
-        queries.record_alert(session, clinic, None, "bot_error", "the assistant failed")
+        conversations.record_alert(session, clinic, None, "bot_error", "the assistant failed")
     done = worker(engine, settings, clock).run(once=True)
     assert done.failed == 1 and twilio.attempts == 0
     assert list(rows(engine, AlertDelivery).values())[0].error_code == 21266

@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.store.db import session_scope
-from bot.store.messaging_models import SENT, FollowUp
+from bot.store.messaging_models import FollowUp, JobStatus
 from tests.fakes import sms_world
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -47,7 +47,7 @@ def assert_each_sent_once(engine, twilio, count):
     assert twilio.attempts == count  # not even a refused second try
     with session_scope(engine) as session:
         rows = session.scalars(select(FollowUp)).all()
-        assert len(rows) == count and {r.status for r in rows} == {SENT}
+        assert len(rows) == count and {r.status for r in rows} == {JobStatus.sent}
         assert {r.sid for r in rows} == {m["sid"] for m in twilio.messages}
         assert Counter(r.body for r in rows) == bodies
 

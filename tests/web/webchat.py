@@ -13,7 +13,7 @@ from sanic import Sanic
 
 from bot import config
 from bot.channels.web import WebChatInput
-from bot.store import queries
+from bot.services import clients, clinics, treatments
 from bot.store.db import session_scope
 from tests.fakes.sanic_server import Recorder, free_port, serving  # noqa: F401  (re-exported)
 
@@ -31,12 +31,12 @@ class World:
 
 def seed(engine, now: datetime) -> World:
     with session_scope(engine) as session:
-        glow = queries.add_clinic(session, "glow", "Glow Skin Studio", "+12125550100", "America/New_York")
+        glow = clinics.add(session, "glow", "Glow Skin Studio", "+12125550100", "America/New_York")
         glow.brand_color = "#7c3aed"
-        ana = queries.add_client(session, glow, "Ana Diaz", "+12125550123")
-        queries.add_treatment(session, ana, now - timedelta(hours=6), now=now)
-        lumen = queries.add_clinic(session, "lumen", "Lumen Clinic", "+442079460000", "Europe/London")
-        ben = queries.add_client(session, lumen, "Ben Okafor", "+447911123456")
+        ana = clients.add(session, glow, "Ana Diaz", "+12125550123")
+        treatments.add(session, ana, now - timedelta(hours=6), now=now)
+        lumen = clinics.add(session, "lumen", "Lumen Clinic", "+442079460000", "Europe/London")
+        ben = clients.add(session, lumen, "Ben Okafor", "+447911123456")
         session.flush()
         return World(glow.id, ana.id, lumen.id, ben.id)
 

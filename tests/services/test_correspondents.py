@@ -1,4 +1,4 @@
-"""Loading a conversation's Context from the store by sender id, on SQLite and PostgreSQL."""
+"""Resolving who is writing from the sender id, on SQLite and PostgreSQL."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
@@ -9,7 +9,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot import identity, protocols
-from bot.dialogue import context
+from bot.identity import Correspondent
+from bot.services import clients, clinics, conversations, correspondents, treatments
 from bot.store import queries
 from bot.store.db import session_scope
 from bot.store.models import Alert
@@ -28,27 +29,31 @@ def store(engine):
     """Two clinics; Ana is a client of both (one number, two clinics), Bea of Glow only."""
     seed004 = protocols.example_path("seed004_late_sunscreen.yml").read_text(encoding="utf-8")
     with session_scope(engine) as session:
-        glow = queries.add_clinic(session, "glow", "Glow Skin Studio", GLOW_PHONE, "America/New_York",
+        glow = clinics.add(session, "glow", "Glow Skin Studio", GLOW_PHONE, "America/New_York",
                                   booking_url="https://glow.example/book", sms_number=GLOW_LINE)
-        bright = queries.add_clinic(session, "bright", "Bright Skin", BRIGHT_PHONE, "Europe/London", protocol_yaml=seed004)
-        ana_glow = queries.add_client(session, glow, "Ana Diaz", ANA)
-        ana_bright = queries.add_client(session, bright, "Ana D", ANA)
-        bea = queries.add_client(session, glow, "Bea Lopez", BEA)
-        queries.add_treatment(session, ana_glow, DONE_AT, now=NOW)
-        queries.add_treatment(session, ana_bright, NOW - timedelta(days=10), now=NOW)
-        queries.add_treatment(session, bea, NOW - timedelta(days=1), now=NOW)
+        bright = clinics.add(session, "bright", "Bright Skin", BRIGHT_PHONE, "Europe/London", protocol_yaml=seed004)
+        ana_glow = clients.add(session, glow, "Ana Diaz", ANA)
+        ana_bright = clients.add(session, bright, "Ana D", ANA)
+        bea = clients.add(session, glow, "Bea Lopez", BEA)
+        treatments.add(session, ana_glow, DONE_AT, now=NOW)
+        treatments.add(session, ana_bright, NOW - timedelta(days=10), now=NOW)
+        treatments.add(session, bea, NOW - timedelta(days=1), now=NOW)
         ids = {"glow": glow.id, "bright": bright.id, "ana_glow": ana_glow.id, "ana_bright": ana_bright.id, "bea": bea.id}
     return ids
 
 
-def load(engine, sender_id: str, now: datetime = NOW) -> context.Context:
+def load(engine, sender_id: str, now: datetime = NOW) -> Correspondent:
     with Session(bind=engine, future=True) as session:
-        return context.load(session, identity.parse(sender_id), now)
+        return correspondents.resolve(session, identity.parse(sender_id), now)
+
+
+def known_client(who: Correspondent) -> bool:
+    return who.client_id is not None
 
 
 def test_sms_from_a_known_client(engine, store):
     ctx = load(engine, identity.sms(BEA))
-    assert ctx.known_client
+    assert known_client(ctx)
     assert (ctx.clinic_id, ctx.client_id, ctx.first_name) == (store["glow"], store["bea"], "Bea")
     assert ctx.card.name == "Glow Skin Studio"
     assert ctx.card.phone == "(212) 555-0100"  # read the way people in the clinic's country write it
@@ -95,7 +100,7 @@ def test_web_link_to_a_client_that_does_not_exist(engine, store):
 def test_anonymous_visitor_with_a_clinic_slug(engine, store):
     ctx = load(engine, identity.anonymous_sender_id("bright"))
     assert ctx.clinic_id == store["bright"]
-    assert not ctx.known_client and ctx.first_name is None and ctx.treated_at is None
+    assert not known_client(ctx) and ctx.first_name is None and ctx.treated_at is None
     assert ctx.card.name == "Bright Skin"
     assert ctx.protocol.topic("sun").windows[0].end == 12
 
@@ -126,7 +131,7 @@ def test_unknown_number_to_an_unknown_line(engine, store):
 
 def test_with_a_single_clinic_an_unknown_number_gets_it(engine):
     with session_scope(engine) as session:
-        glow = queries.add_clinic(session, "glow", "Glow Skin Studio", GLOW_PHONE, "America/New_York")
+        glow = clinics.add(session, "glow", "Glow Skin Studio", GLOW_PHONE, "America/New_York")
         glow_id = glow.id
     assert load(engine, identity.sms(STRANGER)).clinic_id == glow_id
     assert load(engine, identity.anonymous_sender_id(None)).clinic_id == glow_id
@@ -141,9 +146,9 @@ def test_empty_store(engine):
 def test_booked_and_cancelled_treatments_are_not_used(engine, store):
     with session_scope(engine) as session:
         bea = queries.client_by_phone(session, BEA)
-        queries.add_treatment(session, bea, NOW + timedelta(days=2), status="booked", now=NOW)
-        queries.add_treatment(session, bea, NOW - timedelta(hours=5), status="cancelled", now=NOW)
-        queries.add_treatment(session, bea, NOW - timedelta(hours=2), status="booked", now=NOW)
+        treatments.add(session, bea, NOW + timedelta(days=2), status="booked", now=NOW)
+        treatments.add(session, bea, NOW - timedelta(hours=5), status="cancelled", now=NOW)
+        treatments.add(session, bea, NOW - timedelta(hours=2), status="booked", now=NOW)
     ctx = load(engine, identity.sms(BEA))
     assert ctx.treated_at == NOW - timedelta(days=1)
 
@@ -157,20 +162,20 @@ def test_only_treatments_done_by_now_are_used(engine, store):
 def test_a_client_with_only_a_booking(engine, store):
     with session_scope(engine) as session:
         glow = queries.clinic_by_slug(session, "glow")
-        cara = queries.add_client(session, glow, "Cara", "+12125550125")
-        queries.add_treatment(session, cara, NOW + timedelta(days=1), status="booked", now=NOW)
+        cara = clients.add(session, glow, "Cara", "+12125550125")
+        treatments.add(session, cara, NOW + timedelta(days=1), status="booked", now=NOW)
     ctx = load(engine, identity.sms("+12125550125"))
-    assert ctx.known_client and ctx.first_name == "Cara" and ctx.treated_at is None
+    assert known_client(ctx) and ctx.first_name == "Cara" and ctx.treated_at is None
 
 
-def test_record_alerts(engine, store):
+def test_alerts_for_who_is_writing(engine, store):
     ctx = load(engine, identity.sms(BEA))
     with session_scope(engine) as session:
-        context.record_alerts(session, ctx, [("red_flag", "Red flag reported: pus"), ("human_request", "call me")])
+        conversations.alerts(session, ctx, [("red_flag", "Red flag reported: pus"), ("human_request", "call me")])
     anonymous = load(engine, identity.anonymous_sender_id("glow"))
     with session_scope(engine) as session:
-        context.record_alerts(session, anonymous, [("uncovered_topic", "wine?")])
-        context.record_alerts(session, context.Context(card=ctx.card, protocol=ctx.protocol), [("red_flag", "lost")])
+        conversations.alerts(session, anonymous, [("uncovered_topic", "wine?")])
+        conversations.alerts(session, Correspondent(card=ctx.card, protocol=ctx.protocol), [("red_flag", "lost")])
     with Session(bind=engine, future=True) as session:
         rows = session.scalars(select(Alert).order_by(Alert.id)).all()
         assert [(a.kind, a.clinic_id, a.client_id) for a in rows] == [

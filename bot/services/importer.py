@@ -7,11 +7,8 @@ or ISO 8601 with an offset.
 Each line is read on its own, so a broken line (a stray quote, a NUL byte) is reported
 with its number and cannot swallow the lines after it; the price is that a field may not
 span lines, which names, phones and times never do. Each row is imported in its own
-savepoint: a rejected row leaves no trace and loses none of the good ones.
-
-Importing the same file twice changes nothing: a treatment is the same one when its
-booking_id matches (then its time, status and area follow the file) or, without a
-booking_id, when the client already has a treatment at that exact time.
+savepoint: a rejected row leaves no trace and loses none of the good ones. Each row is
+a booking (bot/services/bookings.py), so importing the same file twice changes nothing.
 """
 from __future__ import annotations
 
@@ -23,17 +20,16 @@ from typing import Iterable, Iterator, Optional
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from bot.messaging import followups
 from bot.phones import normalize_phone, region_of
+from bot.services import bookings
+from bot.services.bookings import Booking, Outcome
 from bot.store import queries
-from bot.store.errors import FutureTreatment, InvalidValue, StoreError
-from bot.store.models import Clinic, Treatment, TreatmentStatus, parse_status
+from bot.store.errors import InvalidValue, StoreError
+from bot.store.models import Clinic, parse_status
 from bot.timeparse import parse_local_time
 
 REQUIRED = ("clinic", "name", "phone", "treatment_at")
 OPTIONAL = ("area", "status", "booking_id")
-
-ADDED, UPDATED, UNCHANGED, REJECTED = "added", "updated", "unchanged", "rejected"
 
 
 class ImportFileError(ValueError):
@@ -50,20 +46,20 @@ class CsvRow:
 @dataclass(frozen=True)
 class RowResult:
     line: int
-    outcome: str  # ADDED, UPDATED, UNCHANGED or REJECTED (the treatment's fate)
+    outcome: Outcome  # the treatment's fate
     reason: str = ""
     new_client: bool = False
 
     @property
     def ok(self) -> bool:
-        return self.outcome != REJECTED
+        return self.outcome is not Outcome.rejected
 
 
 @dataclass
 class ImportReport:
     results: list[RowResult] = field(default_factory=list)
 
-    def count(self, outcome: str) -> int:
+    def count(self, outcome: Outcome) -> int:
         return sum(1 for r in self.results if r.outcome == outcome)
 
     @property
@@ -76,9 +72,9 @@ class ImportReport:
 
     def summary(self) -> str:
         return (
-            f"{len(self.results)} rows: {self.count(ADDED)} treatments added, "
-            f"{self.count(UPDATED)} updated, {self.count(UNCHANGED)} already there, "
-            f"{self.count(REJECTED)} rejected; {self.new_clients} new clients"
+            f"{len(self.results)} rows: {self.count(Outcome.added)} treatments added, "
+            f"{self.count(Outcome.updated)} updated, {self.count(Outcome.unchanged)} already there, "
+            f"{self.count(Outcome.rejected)} rejected; {self.new_clients} new clients"
         )
 
 
@@ -139,16 +135,16 @@ def import_rows(session: Session, rows: Iterable[CsvRow], now: datetime) -> Iter
     clinics: dict[str, Optional[Clinic]] = {}
     for row in rows:
         if row.broken:
-            yield RowResult(row.line, REJECTED, row.broken)
+            yield RowResult(row.line, Outcome.rejected, row.broken)
             continue
         try:
             with session.begin_nested():
                 result = _import_row(session, row, now, clinics)
         except (StoreError, ValueError) as exc:
-            result = RowResult(row.line, REJECTED, _one_line(str(exc)))
+            result = RowResult(row.line, Outcome.rejected, _one_line(str(exc)))
         except SQLAlchemyError as exc:
             detail = getattr(exc, "orig", None) or exc
-            result = RowResult(row.line, REJECTED, _one_line(f"the database refused the row: {detail}"))
+            result = RowResult(row.line, Outcome.rejected, _one_line(f"the database refused the row: {detail}"))
         yield result
 
 
@@ -162,34 +158,17 @@ def _import_row(session: Session, row: CsvRow, now: datetime, clinics: dict) -> 
     if missing:
         raise InvalidValue(f"missing {', '.join(missing)}")
     clinic = _clinic(session, values["clinic"], clinics)
-    phone = normalize_phone(values["phone"], region_of(clinic.phone))
-    performed_at = parse_local_time(values["treatment_at"], clinic.tz)
-    status = parse_status((values.get("status") or "done").lower())
-    if status is TreatmentStatus.done and performed_at > now:
-        raise FutureTreatment(f"treatment_at {values['treatment_at']} is in the future for a done treatment")
-    area = (values.get("area") or "face").lower()
-    booking_id = values.get("booking_id") or None
-
-    client = queries.find_client(session, clinic, phone)
-    new_client = client is None
-    if new_client:
-        client = queries.add_client(session, clinic, values["name"], phone)
-
-    existing = (
-        queries.treatment_by_ref(session, clinic.id, booking_id)
-        if booking_id
-        else queries.treatment_at(session, client, performed_at)
+    booking = Booking(
+        clinic=clinic,
+        name=values["name"],
+        phone=normalize_phone(values["phone"], region_of(clinic.phone)),
+        performed_at=parse_local_time(values["treatment_at"], clinic.tz),
+        status=parse_status((values.get("status") or "done").lower()),
+        area=values.get("area") or "face",
+        booking_id=values.get("booking_id") or None,
     )
-    if existing is None:
-        queries.add_treatment(session, client, performed_at, area, status.value, booking_id, now=now)
-        return RowResult(row.line, ADDED, new_client=new_client)
-    if existing.client_id != client.id:
-        raise InvalidValue(f"booking_id {booking_id!r} is already recorded for another client")
-    changed = _update(existing, performed_at, status, area)
-    if changed:
-        followups.sync_treatment(session, existing, now)  # moved, completed or cancelled
-    session.flush()
-    return RowResult(row.line, UPDATED if changed else UNCHANGED, new_client=new_client)
+    recorded = bookings.record(session, booking, now)
+    return RowResult(row.line, recorded.outcome, new_client=recorded.new_client)
 
 
 def _clinic(session: Session, slug: str, cache: dict) -> Clinic:
@@ -201,16 +180,6 @@ def _clinic(session: Session, slug: str, cache: dict) -> Clinic:
     if cache[slug] is None:
         raise InvalidValue(f"unknown clinic {slug[:64]!r}")
     return cache[slug]
-
-
-def _update(treatment: Treatment, performed_at: datetime, status: TreatmentStatus, area: str) -> bool:
-    """A booking the system moved, completed or cancelled since the last export."""
-    changed = False
-    for name, value in (("performed_at", performed_at), ("status", status), ("area", area)):
-        if getattr(treatment, name) != value:
-            setattr(treatment, name, value)
-            changed = True
-    return changed
 
 
 def _one_line(text: str, limit: int = 300) -> str:

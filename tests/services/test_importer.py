@@ -4,9 +4,11 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from sqlalchemy import func, select
 
-from bot.store import importer, queries
+from bot.services import importer
+from bot.services.clinics import add as add_clinic
+from bot.store import queries
 from bot.store.db import session_scope
-from bot.store.importer import ADDED, REJECTED, UNCHANGED, UPDATED, ImportFileError
+from bot.services.importer import ImportFileError, Outcome
 from bot.store.models import Client, Treatment, TreatmentStatus
 
 NOW = datetime(2024, 6, 1, 12, 0, tzinfo=timezone.utc)
@@ -16,8 +18,8 @@ HEADER = "clinic,name,phone,treatment_at,area,status,booking_id"
 @pytest.fixture
 def clinics(engine):
     with session_scope(engine) as session:
-        queries.add_clinic(session, "glow", "Glow Skin Studio", "+12125550100", "America/New_York")
-        queries.add_clinic(session, "bright", "Bright Skin", "+442071838750", "Europe/London")
+        add_clinic(session, "glow", "Glow Skin Studio", "+12125550100", "America/New_York")
+        add_clinic(session, "bright", "Bright Skin", "+442071838750", "Europe/London")
     return engine
 
 
@@ -44,7 +46,7 @@ def test_good_rows_are_imported(clinics):
             "glow,Ana Diaz,212-555-0123,2024-07-01T10:00:00-04:00,,booked,",
         ),
     )
-    assert [r.outcome for r in report.results] == [ADDED, ADDED, ADDED]
+    assert [r.outcome for r in report.results] == [Outcome.added, Outcome.added, Outcome.added]
     assert report.new_clients == 2
     with session_scope(clinics) as session:
         ana = queries.client_by_phone(session, "+12125550123")
@@ -98,8 +100,8 @@ def test_importing_the_same_file_twice_adds_nothing(clinics):
     )
     first = run(clinics, text)
     second = run(clinics, text)
-    assert [r.outcome for r in first.results] == [ADDED, ADDED, ADDED, ADDED, REJECTED]
-    assert [r.outcome for r in second.results] == [UNCHANGED, UNCHANGED, UNCHANGED, UNCHANGED, REJECTED]
+    assert [r.outcome for r in first.results] == [Outcome.added, Outcome.added, Outcome.added, Outcome.added, Outcome.rejected]
+    assert [r.outcome for r in second.results] == [Outcome.unchanged, Outcome.unchanged, Outcome.unchanged, Outcome.unchanged, Outcome.rejected]
     assert second.new_clients == 0
     assert (count(clinics, Client), count(clinics, Treatment)) == (3, 4)
 
@@ -107,7 +109,7 @@ def test_importing_the_same_file_twice_adds_nothing(clinics):
 def test_a_later_export_updates_a_booking(clinics):
     run(clinics, csv("glow,Ana,2125550123,2024-06-10 14:00,face,booked,B-1"))
     report = run(clinics, csv("glow,Ana,2125550123,2024-05-30 15:00,face,done,B-1"))
-    assert [r.outcome for r in report.results] == [UPDATED]
+    assert [r.outcome for r in report.results] == [Outcome.updated]
     with session_scope(clinics) as session:
         (treatment,) = queries.client_by_phone(session, "+12125550123").treatments
         assert (treatment.status, treatment.performed_at) == (
@@ -119,7 +121,7 @@ def test_a_later_export_updates_a_booking(clinics):
 def test_a_booking_id_of_another_client_is_refused(clinics):
     run(clinics, csv("glow,Ana,2125550123,2024-05-01 14:00,,,B-1"))
     report = run(clinics, csv("glow,Bea,2125550124,2024-05-01 14:00,,,B-1"))
-    assert report.results[0].outcome == REJECTED
+    assert report.results[0].outcome == Outcome.rejected
     assert "another client" in report.results[0].reason
     assert count(clinics, Client) == 1  # Bea, created within the row, went with it
 
@@ -127,7 +129,7 @@ def test_a_booking_id_of_another_client_is_refused(clinics):
 def test_a_duplicate_row_within_one_file(clinics):
     row = "glow,Ana,2125550123,2024-05-01 14:00,,,B-1"
     report = run(clinics, csv(row, row))
-    assert [r.outcome for r in report.results] == [ADDED, UNCHANGED]
+    assert [r.outcome for r in report.results] == [Outcome.added, Outcome.unchanged]
 
 
 def test_a_10000_character_field_rejects_only_its_row(clinics):
@@ -141,7 +143,7 @@ def test_a_10000_character_field_rejects_only_its_row(clinics):
             "glow,Dee,2125550126,2024-05-01 14:00,,,",
         ),
     )
-    assert [r.outcome for r in report.results] == [REJECTED, REJECTED, REJECTED, ADDED]
+    assert [r.outcome for r in report.results] == [Outcome.rejected, Outcome.rejected, Outcome.rejected, Outcome.added]
     assert "name is too long (10000 characters, at most 200)" in report.results[0].reason
     assert "external_ref is too long" in report.results[1].reason
     assert all(len(r.reason) <= 300 for r in report.results)
@@ -149,7 +151,7 @@ def test_a_10000_character_field_rejects_only_its_row(clinics):
 
 def test_emoji_and_accents_in_names_round_trip(clinics):
     report = run(clinics, csv("glow,Zoë 🌸 Núñez,2125550123,2024-05-01 14:00,,,"))
-    assert report.results[0].outcome == ADDED
+    assert report.results[0].outcome == Outcome.added
     with session_scope(clinics) as session:
         client = queries.client_by_phone(session, "+12125550123")
         assert (client.name, client.first_name) == ("Zoë 🌸 Núñez", "Zoë")
@@ -157,12 +159,12 @@ def test_emoji_and_accents_in_names_round_trip(clinics):
 
 def test_columns_in_any_order_with_optional_ones_left_out(clinics):
     report = run(clinics, csv("2024-05-01 14:00,+12125550123,Ana,glow", header=" Treatment_At ,PHONE,name,clinic"))
-    assert report.results[0].outcome == ADDED
+    assert report.results[0].outcome == Outcome.added
 
 
 def test_a_nul_byte_breaks_only_its_row(clinics):
     report = run(clinics, csv("glow,A\x00na,2125550123,2024-05-01 14:00,,,", "glow,Bea,2125550124,2024-05-01 14:00,,,"))
-    assert [r.outcome for r in report.results] == [REJECTED, ADDED]
+    assert [r.outcome for r in report.results] == [Outcome.rejected, Outcome.added]
     assert "broken CSV" in report.results[0].reason
 
 
@@ -201,9 +203,9 @@ def test_line_numbers_count_physical_lines_with_crlf():
 def test_report_summary():
     report = importer.ImportReport(
         [
-            importer.RowResult(2, ADDED, new_client=True),
-            importer.RowResult(3, UNCHANGED),
-            importer.RowResult(4, REJECTED, "bad"),
+            importer.RowResult(2, Outcome.added, new_client=True),
+            importer.RowResult(3, Outcome.unchanged),
+            importer.RowResult(4, Outcome.rejected, "bad"),
         ]
     )
     assert report.summary() == "3 rows: 1 treatments added, 0 updated, 1 already there, 1 rejected; 1 new clients"
