@@ -23,11 +23,13 @@ export SQLALCHEMY_SILENCE_UBER_WARNING ?= 1
 CHROMIUM := /usr/bin/chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: help setup run test bench train nlu-report clean
+.PHONY: help setup run test test-fast lint bench train nlu-report clean
 
 help:
 	@echo "make run    set up, train when the data changed, start the assistant on SQLite"
-	@echo "make test   set up, then run every test"
+	@echo "make test   set up, lint, then run every test"
+	@echo "make test-fast  the unit lane: no trained model, servers or browser (under a minute)"
+	@echo "make lint   ruff (lint) and mypy on bot/ and actions/"
 	@echo "make bench  benchmarks; results in bench/RESULTS.md"
 
 $(BIN)/.installed: requirements.lock pyproject.toml
@@ -55,9 +57,20 @@ $(CHROMIUM):
 	$(SUDO) apt-get update
 	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y chromium
 
-test: train $(CHROMIUM)
+# Lint and type errors fail CI as a failing test does.
+lint: $(BIN)/.installed
+	$(BIN)/ruff check bot actions tests bench
+	$(BIN)/mypy
+
+test: lint train $(CHROMIUM)
 	bash .ci/services.sh
 	$(BIN)/python -m pytest -q
+
+# The unit lane: everything but the trained model, the real servers and the browser,
+# on both cores.
+test-fast: setup
+	bash .ci/services.sh
+	$(BIN)/python -m pytest -q -m "not e2e and not browser" -n 2
 
 bench: train
 	bash .ci/services.sh

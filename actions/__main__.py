@@ -12,14 +12,14 @@ import hmac
 import logging
 
 from rasa_sdk.endpoint import create_app
-from sanic import response
+from sanic import Sanic, response
 
 from bot import config, rasa_endpoints
 
 OPEN_PATHS = {"/health"}
 
 
-def app_with_token(token: str):
+def app_with_token(token: str) -> Sanic:
     app = create_app("actions", cors_origins=None)
     expected = f"Bearer {token}".encode()
 

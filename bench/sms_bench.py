@@ -83,7 +83,7 @@ def dispatch(messages: int, workers: int, latency: float = 0.0, batch: int = 50)
                                       text=True) for _ in range(workers)]
         outputs = [p.communicate(timeout=3600)[0] for p in processes]
         wall = time.monotonic() - started
-        failed = [out[-2000:] for p, out in zip(processes, outputs) if p.returncode != 0]
+        failed = [out[-2000:] for p, out in zip(processes, outputs, strict=True) if p.returncode != 0]
         if failed:
             raise RuntimeError("a worker failed:\n" + "\n".join(failed))
         bodies = Counter(twilio.bodies())

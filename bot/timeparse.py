@@ -2,8 +2,7 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime, timezone
-from zoneinfo import ZoneInfo
+from datetime import datetime, timezone, tzinfo
 
 _LOCAL = re.compile(r"^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2})$")
 _FORMS = "use 'YYYY-MM-DD HH:MM' (clinic local time) or ISO 8601 with an offset"
@@ -18,7 +17,7 @@ def _shown(text: str) -> str:
     return repr(text if len(text) <= 40 else text[:37] + "...")
 
 
-def parse_local_time(text: str, tz: ZoneInfo) -> datetime:
+def parse_local_time(text: str, tz: tzinfo) -> datetime:
     """Read `text` as an instant, returned as an aware datetime in UTC.
 
     Two forms are accepted:
@@ -47,9 +46,10 @@ def parse_local_time(text: str, tz: ZoneInfo) -> datetime:
     return parsed.astimezone(timezone.utc)
 
 
-def _wall_clock(raw: str, match: re.Match, tz: ZoneInfo) -> datetime:
+def _wall_clock(raw: str, match: re.Match, tz: tzinfo) -> datetime:
     try:
-        naive = datetime(*(int(part) for part in match.groups()))
+        year, month, day, hour, minute = (int(part) for part in match.groups())
+        naive = datetime(year, month, day, hour, minute)
     except ValueError as exc:
         raise InvalidTime(f"the time {raw!r} is not a real date or time ({exc})") from None
     local = naive.replace(tzinfo=tz, fold=0)

@@ -43,6 +43,8 @@ class RunningAssistant:
                 proc.wait(timeout=20)
             except subprocess.TimeoutExpired:
                 proc.kill()
+        for log in self.logs:
+            log.close()
 
 
 def start(tmp_dir: Path, extra_env: Optional[dict] = None, timeout: float = 240,
@@ -70,7 +72,7 @@ def start(tmp_dir: Path, extra_env: Optional[dict] = None, timeout: float = 240,
          "--endpoints", str(endpoints), "--port", str(rasa_port), "--interface", "127.0.0.1", *rasa_args],
     ]
     for argv in commands:
-        log = open(tmp_dir / f"{Path(argv[0]).name}-{rasa_port}-{len(running.logs)}.log", "w")
+        log = open(tmp_dir / f"{Path(argv[0]).name}-{rasa_port}-{len(running.logs)}.log", "w")  # noqa: SIM115 (stop() closes it)
         running.logs.append(log)
         running.processes.append(subprocess.Popen(argv, env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT))
     deadline = time.monotonic() + timeout

@@ -23,7 +23,7 @@ import logging
 import time
 from datetime import datetime, timezone
 from functools import cached_property
-from typing import Any, Awaitable, Callable, Optional
+from typing import Any, Awaitable, Callable, Optional, TypeVar
 
 from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
 from sanic import Blueprint, response
@@ -46,6 +46,7 @@ from bot.services import clients, conversations, correspondents
 from bot.store.db import make_engine, session_scope
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response/>'
 BOT_TIMEOUT = 8.0  # seconds the assistant may take for one turn
@@ -157,8 +158,8 @@ class SignedTwilioInput(InputChannel):
             return None
         return who
 
-    def _db(self, work: Callable, *args):
-        def unit():
+    def _db(self, work: Callable[..., T], *args: Any) -> Awaitable[T]:
+        def unit() -> T:
             with session_scope(self.engine) as session:
                 return work(session, *args)
 
@@ -242,7 +243,16 @@ class SignedTwilioInput(InputChannel):
             log.exception("cannot record the alert for an MMS")
         await self._send(who, sender, to, sms_texts.text(who, "sms_photo"), "ack", deadline)
 
-    async def _converse(self, who, sender, to, body, sid, on_new_message, deadline) -> None:
+    async def _converse(
+        self,
+        who: Correspondent,
+        sender: str,
+        to: str,
+        body: str,
+        sid: Optional[str],
+        on_new_message: Callable[[UserMessage], Awaitable[Any]],
+        deadline: float,
+    ) -> None:
         collector = CollectingOutputChannel()
         message = UserMessage(
             body,

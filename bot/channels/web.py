@@ -124,7 +124,7 @@ class WebChatInput(InputChannel):
             if link_token:
                 check = links.verify_link_token(session, self.secret, link_token)
                 # A link opens its own clinic's chat only, never another clinic's widget.
-                if check.ok and check.clinic_slug == clinic_slug:
+                if check.client_id is not None and check.clinic_slug == clinic_slug:
                     return Conversation(sender_id=identity.web(check.client_id), mode="client")
                 notice = NOTICES.get(check.reason or "", INVALID_NOTICE)
         sender_id = links.verify_session(self.secret, session_token, clinic_slug) if session_token else None
@@ -142,7 +142,7 @@ class WebChatInput(InputChannel):
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         web = Blueprint("aftercare_web_chat", __name__)
-        self.secret  # a missing or bad secret fails at start-up, not at the first visitor
+        _ = self.secret  # a missing or bad secret fails at start-up, not at the first visitor
 
         @web.middleware("request")
         async def own_cors(request: Request) -> None:

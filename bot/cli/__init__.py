@@ -3,8 +3,7 @@ from __future__ import annotations
 
 import click
 
-from bot.cli import admin, ask, demo, importer, link, protocol, serve, widget
-from bot.cli import messaging, treatments
+from bot.cli import admin, ask, demo, importer, link, messaging, protocol, serve, treatments, widget
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

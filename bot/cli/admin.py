@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Optional
 
 import click
 
@@ -42,7 +43,15 @@ def clinic() -> None:
     help="YAML file overriding parts of the default protocol (see bot/protocols/examples).",
 )
 @click.option("--sms-number", default=None, help="Number SMS are sent from, when it is not --phone.")
-def clinic_add(slug, name, tz_name, phone, booking_url, protocol_file, sms_number) -> None:
+def clinic_add(
+    slug: str,
+    name: str,
+    tz_name: str,
+    phone: str,
+    booking_url: Optional[str],
+    protocol_file: Optional[Path],
+    sms_number: Optional[str],
+) -> None:
     """Add a clinic."""
     # Checks that need no database come first, so bad input never creates one.
     with user_errors():
@@ -72,7 +81,7 @@ def clinic_list() -> None:
     header = ("slug", "name", "timezone", "phone", "sms from", "protocol", "clients")
     widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
     for row in [header, *rows]:
-        click.echo("  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip())
+        click.echo("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip())
 
 
 @click.group()
@@ -84,7 +93,7 @@ def client() -> None:
 @click.option("--clinic", "slug", required=True, help="The clinic's slug.")
 @click.option("--name", required=True, help="The client's name; the first word greets them.")
 @click.option("--phone", required=True, help="Mobile number; without +country code it is read in the clinic's country.")
-def client_add(slug, name, phone) -> None:
+def client_add(slug: str, name: str, phone: str) -> None:
     """Add a client to a clinic."""
     with unit_of_work() as session:
         added = clients.add(session, queries.clinic_by_slug(session, slug), name, phone)
@@ -113,7 +122,7 @@ def treatment() -> None:
     show_default=True,
     help="done: it happened (not in the future); booked: it is planned.",
 )
-def treatment_add(phone, at_text, area, slug, status) -> None:
+def treatment_add(phone: str, at_text: str, area: str, slug: Optional[str], status: str) -> None:
     """Record a client's treatment."""
     now = datetime.now(timezone.utc)
     with unit_of_work() as session:

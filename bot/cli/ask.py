@@ -16,9 +16,9 @@ import click
 from bot import config, identity
 from bot.cli.common import BadInput, database, fail, user_errors
 from bot.identity import Channel, Sender
-from bot.services import correspondents
 from bot.phones import normalize_phone
 from bot.recovery.clock import elapsed_hours
+from bot.services import correspondents
 from bot.store.db import session_scope
 from bot.store.models import Clinic
 from bot.timeparse import parse_local_time
@@ -47,7 +47,7 @@ class Asker:
         self.preview = Preview.load(_model_path())
         self.loop = asyncio.new_event_loop()
 
-    def _sender_and_hours(self, phone: Optional[str], at_text: Optional[str]):
+    def _sender_and_hours(self, phone: Optional[str], at_text: Optional[str]) -> tuple[str, datetime, Optional[float]]:
         with user_errors(), session_scope(self.engine) as session:
             e164 = normalize_phone(phone) if phone else None
             sender = Sender(Channel.sms, phone=e164) if e164 else Sender(Channel.anon)
@@ -98,7 +98,9 @@ def _batch(asker: Asker, lines: TextIO, out: TextIO) -> int:
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object: intent, confidence, recovery_hours, replies.")
 @click.option("--batch", "batch_file", type=click.File("r", encoding="utf-8"),
               help='A JSONL file of {"phone", "at", "text"}: one JSON answer a line, in order.')
-def ask_command(message, phone, at_text, as_json, batch_file) -> None:
+def ask_command(
+    message: Optional[str], phone: Optional[str], at_text: Optional[str], as_json: bool, batch_file: Optional[TextIO]
+) -> None:
     """Show what a client would receive for MESSAGE, as of --at."""
     if batch_file is None and not message:
         fail("give a MESSAGE or --batch FILE")
@@ -110,7 +112,7 @@ def ask_command(message, phone, at_text, as_json, batch_file) -> None:
         if batch_file is not None:
             failures = _batch(asker, batch_file, sys.stdout)
             sys.exit(1 if failures else 0)
-        result = asker.ask(phone, at_text, message)
+        result = asker.ask(phone, at_text, message or "")
     if as_json:
         click.echo(json.dumps(result, ensure_ascii=False))
     else:

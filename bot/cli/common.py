@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator, NoReturn
+from typing import IO, Any, Iterator, NoReturn, Optional
 
 import click
 from sqlalchemy.engine import Engine
@@ -13,9 +13,9 @@ from sqlalchemy.orm import Session
 from bot import config, protocols
 from bot.phones import InvalidPhone
 from bot.recovery.protocol import ProtocolError
+from bot.services.importer import ImportFileError
 from bot.store.db import ensure_schema, session_scope
 from bot.store.errors import StoreError
-from bot.services.importer import ImportFileError
 from bot.timeparse import InvalidTime
 
 # Errors that mean "the input was wrong", as opposed to a bug (which keeps its traceback).
@@ -30,7 +30,7 @@ class BadInput(click.ClickException):
     def __init__(self, message: str) -> None:
         super().__init__(" ".join(str(message).split()))
 
-    def show(self, file=None) -> None:
+    def show(self, file: Optional[IO[Any]] = None) -> None:
         click.echo(f"error: {self.message}", err=True)
 
 

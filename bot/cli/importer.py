@@ -33,9 +33,9 @@ def import_command(csv_file: Path) -> None:
         rows = importer.read_csv(importer.decode(data))
 
     now = datetime.now(timezone.utc)
-    with unit_of_work() as session:
-        with click.progressbar(rows, label=f"importing {csv_file.name}", file=sys.stderr) as progress:
-            report = importer.ImportReport(list(importer.import_rows(session, progress, now)))
+    progress = click.progressbar(rows, label=f"importing {csv_file.name}", file=sys.stderr)
+    with unit_of_work() as session, progress as shown:
+        report = importer.ImportReport(list(importer.import_rows(session, shown, now)))
 
     for rejected in report.rejected:
         click.echo(f"line {rejected.line}: {rejected.reason}", err=True)

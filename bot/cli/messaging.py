@@ -33,7 +33,7 @@ def _local(moment: Optional[datetime], clinic: Optional[Clinic]) -> str:
 def _table(header: tuple, rows: list[tuple]) -> None:
     widths = [max(len(str(row[i])) for row in [header, *rows]) for i in range(len(header))]
     for row in [header, *rows]:
-        click.echo("  ".join(str(cell).ljust(width) for cell, width in zip(row, widths)).rstrip())
+        click.echo("  ".join(str(cell).ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip())
 
 
 def _state(row: FollowUp) -> str:

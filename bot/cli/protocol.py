@@ -58,6 +58,8 @@ def at_hours(protocol: Protocol, hours: float) -> list[str]:
     rows = []
     for name, topic in protocol.topics.items():
         window = topic.window_at(hours)
+        if window is None:  # cannot happen: a topic's windows tile [0h, forever) (validated)
+            continue
         upcoming = topic.next_window(hours)
         text = window_text(window)
         if upcoming is not None:

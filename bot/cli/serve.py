@@ -86,7 +86,7 @@ def serve_command(port: int, action_port: int, host: str, model: Optional[Path])
     subprocess.run([_bin("aftercare"), "demo", "seed"], check=True)
     running: list[tuple[str, subprocess.Popen]] = []
 
-    def stop(*_args) -> None:
+    def stop(*_args: object) -> None:
         for _name, proc in running:
             if proc.poll() is None:
                 proc.terminate()

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Literal, Mapping, Optional
+from typing import Any, Literal, Mapping, Optional
 
 from bot import protocols
 from bot.alerts import AlertKind
@@ -26,6 +26,9 @@ CLARIFY = "Sorry, I'm not sure I understood. Is this about makeup, sun, skincare
 ANYTHING_ELSE = "Anything else about your recovery?"
 # Topics answered from the client's point of recovery: they need a treatment time.
 _NO_TIME_NEEDED = {"pre_treatment", "contraindications", "about_treatment"}
+# The one asked-about topic that is not in the catalogue: a question on a topic the default
+# protocol lacks (the catalogue's keywords then name which).
+UNCOVERED = "uncovered_topic"
 _MAX_EXTRA_TOPICS = 2
 
 
@@ -42,7 +45,7 @@ class State:
     awaiting: Optional[Awaiting] = None
 
     @classmethod
-    def from_slots(cls, slots: Mapping[str, object]) -> "State":
+    def from_slots(cls, slots: Mapping[str, Any]) -> "State":
         return cls(**{name: slots.get(name) for name in cls.__dataclass_fields__})
 
 
@@ -71,7 +74,7 @@ def _reply_for(
     protocol, card = context.protocol, context.card
     if topic_name == "contraindications":
         return answers.answer_conditions(protocol, text, card)
-    if topic_name == "uncovered_topic":
+    if topic_name == UNCOVERED:
         return _uncovered(context, text, now, state)
     topic = protocol.topic(topic_name)
     if topic is None:
@@ -133,7 +136,7 @@ def answer_question(context: Correspondent, intent: str, text: str, now: datetim
     )
     if needs_time:
         return Turn([ASK_WHEN], State(state.treatment_time, None, intent, "treatment_time"))
-    topics = [topic_name] + (_extra_topics(context, topic_name, text) if topic_name != "uncovered_topic" else [])
+    topics = [topic_name] + (_extra_topics(context, topic_name, text) if topic_name != UNCOVERED else [])
     replies = [
         _reply_for(context, name, text, now, state, lead=index == 0) for index, name in enumerate(topics)
     ]

@@ -103,7 +103,7 @@ def sync(session: Session, client: Client, now: datetime) -> list[FollowUp]:
             due = schedule.due_at(treatment.performed_at, step, clinic.tz, protocol.quiet_hours)
             row = rows.get((treatment.id, step.key))
             new = row is None
-            if new:
+            if row is None:
                 row = FollowUp(
                     clinic_id=clinic.id,
                     client_id=client.id,

@@ -83,7 +83,7 @@ class SendError(Exception):
 
 def _classify(exc: TwilioRestException) -> SendError:
     code = exc.code if isinstance(exc.code, int) else None
-    message = PERMANENT_CODES.get(code) or str(exc.msg or "")[:250]
+    message = (PERMANENT_CODES.get(code) if code is not None else None) or str(exc.msg or "")[:250]
     if exc.status == 429:
         return SendError(Failure.retry, "rate limited (429)", code, exc.status)
     if exc.status >= 500:
@@ -106,6 +106,8 @@ class TwilioTransport:
     name = Transport.twilio
 
     def __init__(self, settings: Settings, timeout: float) -> None:
+        if not (settings.twilio_account_sid and settings.twilio_auth_token):
+            raise ValueError("TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN are needed to send through Twilio")
         self._clients = ClientPool(
             settings.twilio_account_sid, settings.twilio_auth_token, settings.twilio_api_url, timeout
         )

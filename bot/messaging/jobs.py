@@ -3,7 +3,7 @@ whom the text goes to and from, what it says, and when it must not go at all."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Protocol, Union
+from typing import Protocol, TypeVar
 
 from sqlalchemy import exists, literal, select
 from sqlalchemy.dialects import postgresql, sqlite
@@ -22,26 +22,26 @@ from bot.store.models import Alert, UTCDateTime
 MAX_LATENESS = timedelta(hours=24)
 TOO_LATE = "more than 24 hours late"
 
-Job = Union[FollowUp, AlertDelivery]
+Job = TypeVar("Job", FollowUp, AlertDelivery)
 
 
-class JobKind(Protocol):
+class JobKind(Protocol[Job]):
     """What the worker needs to know about one kind of job; the rest (claiming, leases,
     sending, retries) is the same for every kind."""
 
-    model: type[FollowUp] | type[AlertDelivery]  # its table, with the Dispatch columns
+    model: type[Job]  # its table, with the Dispatch columns
     purpose: str  # kept in the SMS log
 
     def load(self, session: Session, job_id: int) -> Job:
         """The row with what `prepare` reads, in one query."""
 
-    def prepare(self, session: Session, row, now: datetime) -> Prepared:
+    def prepare(self, session: Session, row: Job, now: datetime) -> Prepared:
         """Send (the text, written once), Skip (it must never go) or Postpone (not now)."""
 
-    def skip(self, row, skip: Skip) -> None:
+    def skip(self, row: Job, skip: Skip) -> None:
         """Mark the row as never to be sent, with the reason."""
 
-    def unsubscribed(self, session: Session, row, now: datetime) -> None:
+    def unsubscribed(self, session: Session, row: Job, now: datetime) -> None:
         """Twilio refused the text because its recipient opted out (21610)."""
 
 
@@ -62,6 +62,7 @@ class FollowUpJobs:
         blocked = followups.obstacle(treatment, client, step, row.due_at, followups.later_start(session, treatment))
         if blocked is not None:
             return blocked
+        assert step is not None  # obstacle() skips a step the protocol no longer has
         if now - row.due_at > MAX_LATENESS:
             return Skip(JobStatus.skipped, TOO_LATE)
         # Due times avoid quiet hours, but a late worker or a retry's backoff may not.

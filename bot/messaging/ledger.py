@@ -6,13 +6,16 @@ the caller's session.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Iterable, Optional
+from typing import TYPE_CHECKING, Iterable, Optional
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.store.messaging_models import Direction, SmsMessage, Transport
+
+if TYPE_CHECKING:  # the gateway imports this module to log what it sends
+    from bot.messaging.gateway import Outgoing, Sent
 
 # Twilio status callbacks can arrive out of order ("sent" after "delivered"); a status
 # only replaces one of the same or an earlier stage.
@@ -22,8 +25,8 @@ _STAGE = {
 }
 
 
-def record_outbound(session: Session, message, sent) -> SmsMessage:
-    """Log an SMS the gateway sent (`message`: an Outgoing, `sent`: its Sent)."""
+def record_outbound(session: Session, message: Outgoing, sent: Sent) -> SmsMessage:
+    """Log an SMS the gateway sent."""
     row = SmsMessage(
         sid=sent.sid,
         direction=Direction.outbound,

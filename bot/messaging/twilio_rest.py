@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import threading
+
 from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 

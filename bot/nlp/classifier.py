@@ -15,12 +15,6 @@ from collections import Counter
 from typing import Any, Dict, List, Optional
 
 import numpy as np
-from scipy.sparse import csr_matrix, hstack, vstack
-from sklearn.calibration import CalibratedClassifierCV
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.pipeline import FeatureUnion
-from sklearn.svm import LinearSVC
-
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
@@ -29,6 +23,11 @@ from rasa.nlu.classifiers.classifier import IntentClassifier
 from rasa.shared.nlu.constants import INTENT, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
+from scipy.sparse import csr_matrix, hstack, vstack
+from sklearn.calibration import CalibratedClassifierCV
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.pipeline import FeatureUnion
+from sklearn.svm import LinearSVC
 
 MODEL_FILE = "linear_intent.skops"
 # What skops does not trust by default but the saved model holds; anything else in a
@@ -80,6 +79,7 @@ class LinearIntentClassifier(IntentClassifier, GraphComponent):
 
     def _features(self, messages: List[Message]) -> csr_matrix:
         texts = [message.get(TEXT) or "" for message in messages]
+        assert self.vectorizer is not None, "trained or loaded before use"
         words = self.vectorizer.transform(texts)
         extra = self._pipeline_features(messages)
         return hstack([words, extra]).tocsr() if extra is not None else words
@@ -109,7 +109,7 @@ class LinearIntentClassifier(IntentClassifier, GraphComponent):
             return messages
         probabilities = self.model.predict_proba(self._features(messages))
         names = self.model.classes_
-        for message, row in zip(messages, probabilities):
+        for message, row in zip(messages, probabilities, strict=True):
             order = np.argsort(-row)[: self.config["ranking_length"]]
             ranking = [{"name": str(names[i]), "confidence": float(row[i])} for i in order]
             message.set("intent", ranking[0], add_to_output=True)

@@ -12,6 +12,7 @@ from pathlib import Path
 import spacy
 import yaml
 from spacy.language import Language
+from spacy.pipeline import EntityRuler
 
 PIPELINE_NAME = "aftercare_en"
 
@@ -27,6 +28,7 @@ def build() -> Language:
     nlp.add_pipe("lemmatizer", config={"mode": "lookup"})
     ruler = nlp.add_pipe("entity_ruler", config={"phrase_matcher_attr": "LOWER"})
     nlp.initialize()
+    assert isinstance(ruler, EntityRuler)
     ruler.add_patterns(_patterns())
     nlp.meta["name"] = PIPELINE_NAME
     nlp.meta["description"] = "Blank English + lookup lemmatizer + entity ruler, built by aftercare"

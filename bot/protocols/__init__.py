@@ -9,7 +9,6 @@ from importlib import resources
 from pathlib import Path
 from typing import Optional
 
-
 from bot.recovery.protocol import Protocol, TopicCatalog, build, load, load_catalog, parse_yaml
 
 DEFAULT_SOURCE = "bot/protocols/default.yml"
@@ -50,7 +49,7 @@ def validate_file(path: Path) -> str:
 
 
 def example_path(name: str) -> Path:
-    return Path(str(resources.files(__package__).joinpath("examples", name)))
+    return Path(str(resources.files(__package__) / "examples" / name))
 
 
-__all__ = ["catalog", "default", "for_clinic", "validate_file", "example_path"]
+__all__ = ["catalog", "default", "example_path", "for_clinic", "validate_file"]

@@ -120,10 +120,9 @@ def _capital(text: str) -> str:
 
 def shift_note(point: RecoveryPoint) -> str:
     """Say so when a daylight-saving change moves the opening off the treatment's clock time."""
-    shift = point.next_shift
-    if shift == timedelta(0) or point.next_window is None:
+    shift, opens = point.next_shift, point.next_opens_at
+    if shift == timedelta(0) or point.next_window is None or opens is None:
         return ""
-    opens = point.next_opens_at
     naive = clock_text(opens - shift)
     return (
         f" That is {span_text(point.next_window.start)} after your treatment; the clocks change "
@@ -154,13 +153,14 @@ def answer_topic(
         return answer_general(protocol, topic, clinic)
     parts = [treatment_lead(treated_at, now, clinic.tz, point.hours)] if lead else []
     window = point.window
-    if window.start > 0 and window.summary and not window.refer:
-        opened = point.window_opened_at
+    opened = point.window_opened_at
+    if window.start > 0 and window.summary and not window.refer and opened is not None:
         parts.append(f"Since {at_text(opened, local_now)}, {window.summary}.")
     parts.append(fill(window.guidance, clinic))
-    if point.next_window is not None and not point.next_window.refer and point.next_window.summary:
+    upcoming, opens = point.next_window, point.next_opens_at
+    if upcoming is not None and opens is not None and not upcoming.refer and upcoming.summary:
         parts.append(
-            f"{_capital(point.next_window.summary)} from {at_text(point.next_opens_at, local_now)}."
+            f"{_capital(upcoming.summary)} from {at_text(opens, local_now)}."
             + shift_note(point)
         )
     return Reply(" ".join(parts), topic=topic.name, refer=window.refer, window_start=window.start)
@@ -208,8 +208,8 @@ def _has_phrase(padded_text: str, phrase: str) -> bool:
 def answer_conditions(protocol: Protocol, text: str, clinic: ClinicCard) -> Reply:
     """Name the contraindication lines the message touches; never clear anyone."""
     found = matching_conditions(protocol, text)
-    if not found:
-        topic = protocol.topic("contraindications")
+    topic = protocol.topic("contraindications")
+    if not found and topic is not None:
         return Reply(fill(topic.windows[0].guidance, clinic), topic="contraindications")
     lines = " ".join(condition.line for condition in found)
     return Reply(

@@ -127,7 +127,7 @@ def _row(number: int, line: str, columns: list[str]) -> CsvRow:
         return CsvRow(number, {}, broken=f"broken CSV ({exc})")
     if len(fields) != len(columns):
         return CsvRow(number, {}, broken=f"expected {len(columns)} fields, found {len(fields)}")
-    return CsvRow(number, {c: v.strip() for c, v in zip(columns, fields)})
+    return CsvRow(number, {c: v.strip() for c, v in zip(columns, fields, strict=True)})
 
 
 def import_rows(session: Session, rows: Iterable[CsvRow], now: datetime) -> Iterator[RowResult]:

@@ -14,12 +14,12 @@ from __future__ import annotations
 from contextlib import contextmanager
 from functools import partial
 from pathlib import Path
-from typing import Iterator
+from typing import Any, Callable, Iterator
 
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import create_engine, event
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.orm import Session
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
@@ -44,7 +44,7 @@ def make_engine(url: str) -> Engine:
     return engine
 
 
-def _sqlite_connect(dbapi_connection, _record, wal: bool) -> None:
+def _sqlite_connect(dbapi_connection: Any, _record: Any, wal: bool) -> None:
     # pysqlite's own transaction handling breaks SAVEPOINT and transactional DDL;
     # SQLAlchemy's documented fix: turn it off and emit BEGIN ourselves (_sqlite_begin).
     dbapi_connection.isolation_level = None
@@ -57,7 +57,7 @@ def _sqlite_connect(dbapi_connection, _record, wal: bool) -> None:
     cursor.close()
 
 
-def _sqlite_begin(connection) -> None:
+def _sqlite_begin(connection: Connection) -> None:
     # BEGIN IMMEDIATE takes the write lock up front (used by migrate), so two writers
     # wait for each other instead of failing on a lock upgrade.
     mode = connection.get_execution_options().get("sqlite_begin", "")
@@ -104,7 +104,7 @@ def downgrade(url: str, revision: str) -> None:
         engine.dispose()
 
 
-def _run_migrations(engine: Engine, url: str, run) -> None:
+def _run_migrations(engine: Engine, url: str, run: Callable[[Config], None]) -> None:
     config = alembic_config(url)
     sqlite = engine.dialect.name == "sqlite"
     with engine.connect() as connection:

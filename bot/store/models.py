@@ -9,6 +9,7 @@ import enum
 import re
 from datetime import datetime, timezone
 from functools import lru_cache
+from typing import Any, Optional
 from zoneinfo import ZoneInfo, available_timezones
 
 from sqlalchemy import (
@@ -45,7 +46,7 @@ NAMING_CONVENTION = {
     "pk": "pk_%(table_name)s",
 }
 
-Base = declarative_base(metadata=MetaData(naming_convention=NAMING_CONVENTION))
+Base: Any = declarative_base(metadata=MetaData(naming_convention=NAMING_CONVENTION))
 
 E164 = re.compile(r"^\+[1-9]\d{6,14}$")
 SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")
@@ -58,7 +59,7 @@ class TreatmentStatus(str, enum.Enum):
     cancelled = "cancelled"
 
 
-def parse_status(value) -> TreatmentStatus:
+def parse_status(value: object) -> TreatmentStatus:
     try:
         return TreatmentStatus(value)
     except ValueError:
@@ -141,7 +142,9 @@ def check_e164(value: str, what: str) -> str:
 class _Checked:
     """Length and emptiness checks driven by the column definitions, so limits live once."""
 
-    def _check_text(self, key: str, value):
+    __table__: Any
+
+    def _check_text(self, key: str, value: Optional[str]) -> Optional[str]:
         if value is None:
             return None
         column = self.__table__.c[key]

@@ -17,12 +17,13 @@ from sanic import response
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "web"))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bot.channels.web import WebChatInput  # noqa: E402
-from bot.identity import parse  # noqa: E402
-from bot.store.db import ensure_schema, session_scope  # noqa: E402
-from bot.store.models import Client  # noqa: E402
-from webchat import Recorder, World, chat_app, make_settings, seed, serving  # noqa: E402
-from widget_page import XSS  # noqa: E402
+from webchat import Recorder, World, chat_app, make_settings, seed, serving
+from widget_page import XSS
+
+from bot.channels.web import WebChatInput
+from bot.identity import parse
+from bot.store.db import ensure_schema, session_scope
+from bot.store.models import Client
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [

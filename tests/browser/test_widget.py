@@ -8,12 +8,13 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 from playwright.sync_api import expect
+from webchat import SECRET
+from widget_page import XSS, ask, bot_texts, dialog, focused, launcher, message_box, stored, widget_text
 
 from bot import links
 from bot.store.db import session_scope
 from bot.store.models import Client
-from webchat import SECRET
-from widget_page import XSS, ask, bot_texts, dialog, focused, launcher, message_box, stored, widget_text
+
 
 def link_token(stub, client_id=None, now=None) -> str:
     return links.issue_link_token(
@@ -166,8 +167,8 @@ def test_at_phone_width_the_chat_fills_the_screen(stub, phone_page, tmp_path):
     assert dialog(page).bounding_box() == {"x": 0, "y": 0, "width": 390, "height": 844}
     for control in (message_box(page), page.get_by_role("button", name="Send message"), page.get_by_role("button", name="Close chat")):
         area = control.bounding_box()
-        assert area["height"] >= 44 and 0 <= area["x"] and area["x"] + area["width"] <= 390
-        assert 0 <= area["y"] and area["y"] + area["height"] <= 844
+        assert area["height"] >= 44 and area["x"] >= 0 and area["x"] + area["width"] <= 390
+        assert area["y"] >= 0 and area["y"] + area["height"] <= 844
     expect(message_box(page)).to_have_css("font-size", "16px")  # no zoom-on-focus on iOS
     message_box(page).fill("can I wear makeup?")
     page.get_by_role("button", name="Send message").tap()

@@ -12,12 +12,12 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
+from widget_page import bot_texts, dialog, launcher, message_box, widget_text
 
 from bot import config, links
 from bot.dialogue.turns import ASK_WHEN
 from bot.store.db import make_engine, session_scope
 from bot.store.models import Client
-from widget_page import bot_texts, dialog, launcher, message_box, widget_text
 
 ROOT = Path(__file__).resolve().parents[2]
 AFTERCARE = str(Path(sys.executable).with_name("aftercare"))

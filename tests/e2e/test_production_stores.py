@@ -5,6 +5,8 @@ and the lock store in use is Redis. Both services are required: a missing one fa
 """
 from __future__ import annotations
 
+from pathlib import Path
+
 import redis
 import requests
 from sqlalchemy import create_engine, text
@@ -37,7 +39,7 @@ def test_conversation_survives_a_rasa_restart_on_postgresql_and_redis(tmp_path):
             assert "just to check" in reply.lower()
         finally:
             first.stop()
-        log = "".join(open(f.name).read() for f in first.logs)
+        log = "".join(Path(f.name).read_text() for f in first.logs)
         assert "Connected to lock store 'RedisLockStore'" in log
         assert "Connected to SQLTrackerStore" in log
 

@@ -243,7 +243,7 @@ def test_the_rebooking_text_is_not_sent_after_a_new_booking(engine, settings, tw
         # booked straight into the table, as another process might: the worker checks itself
         session.add(Treatment(client=client, performed_at=clock.now + timedelta(days=40), status=TreatmentStatus.booked))
     clock.advance(days=34, hours=-2)
-    done = worker(engine, settings, clock).run(once=True)
+    worker(engine, settings, clock).run(once=True)
     rebook = rows(engine)["rebook"]
     assert (rebook.status, rebook.reason) == (JobStatus.skipped, followups.REBOOKED)
     assert not any("Book here" in body for body in twilio.bodies())
@@ -280,7 +280,7 @@ def test_an_alert_cannot_be_texted_from_the_number_it_goes_to(engine, settings, 
         conversations.record_alert(session, clinic, None, "bot_error", "the assistant failed")
     done = worker(engine, settings, clock).run(once=True)
     assert done.failed == 1 and twilio.attempts == 0
-    assert list(rows(engine, AlertDelivery).values())[0].error_code == 21266
+    assert next(iter(rows(engine, AlertDelivery).values())).error_code == 21266
 
 
 def test_an_unreachable_twilio_is_retried_without_doubt(engine, db_url, tmp_path, clock, world):

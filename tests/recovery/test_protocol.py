@@ -1,6 +1,7 @@
 """The protocol as data: durations, windows that tile [0h, forever), overrides, validation."""
 from __future__ import annotations
 
+import itertools
 import math
 from datetime import time
 
@@ -36,7 +37,7 @@ def assert_tiles(topic) -> None:
     """Sorted by start, each window begins where the previous ended; the last never ends."""
     windows = sorted(topic.windows, key=lambda w: w.start)
     assert windows[0].start == 0, topic.name
-    for before, after in zip(windows, windows[1:]):
+    for before, after in itertools.pairwise(windows):
         assert before.end is not None and before.end == after.start, topic.name
     assert windows[-1].end is None, topic.name
 

@@ -3,8 +3,8 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from bot.services import clients, clinics
-from bot.store.errors import DuplicateClient, UnknownClient
+from bot.services import clients
+from bot.store.errors import DuplicateClient
 
 NOW = datetime(2024, 6, 1, 12, 0, tzinfo=timezone.utc)
 

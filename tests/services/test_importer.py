@@ -1,14 +1,14 @@
 """Importing a booking system's CSV export, on SQLite and PostgreSQL."""
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 
 import pytest
 from sqlalchemy import func, select
 
 from bot.services import importer
 from bot.services.clinics import add as add_clinic
+from bot.services.importer import ImportFileError, Outcome
 from bot.store import queries
 from bot.store.db import session_scope
-from bot.services.importer import ImportFileError, Outcome
 from bot.store.models import Client, Treatment, TreatmentStatus
 
 NOW = datetime(2024, 6, 1, 12, 0, tzinfo=timezone.utc)

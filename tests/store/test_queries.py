@@ -76,11 +76,10 @@ def test_latest_done_treatment(session, ana):
 def test_session_scope_commits_or_rolls_back(engine):
     with session_scope(engine) as session:
         clinics.add(session, "glow", "Glow", "+12125550100", "America/New_York")
-    with pytest.raises(UnknownClinic):
-        with session_scope(engine) as session:
-            clinic = queries.clinic_by_slug(session, "glow")
-            clients.add(session, clinic, "Ana", "+12125550123")
-            queries.clinic_by_slug(session, "nope")
+    with pytest.raises(UnknownClinic), session_scope(engine) as session:
+        clinic = queries.clinic_by_slug(session, "glow")
+        clients.add(session, clinic, "Ana", "+12125550123")
+        queries.clinic_by_slug(session, "nope")
     with session_scope(engine) as session:
         assert queries.clinic_by_slug(session, "glow").name == "Glow"
         assert session.scalar(select(func.count()).select_from(Client)) == 0

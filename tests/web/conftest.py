@@ -9,9 +9,10 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # webchat.py, shared with tests/browser
 
-from bot import config  # noqa: E402
-from bot.store.db import ensure_schema  # noqa: E402
-from webchat import World, make_settings, seed  # noqa: E402
+from webchat import World, make_settings, seed
+
+from bot import config
+from bot.store.db import ensure_schema
 
 
 @pytest.fixture

@@ -2,12 +2,12 @@
 from __future__ import annotations
 
 from click.testing import CliRunner
+from webchat import SECRET
 
 from bot import links
 from bot.cli import main
 from bot.store.db import session_scope
 from bot.store.models import Clinic
-from webchat import SECRET
 
 
 def run(db_url, tmp_path, *args, secret=SECRET):

@@ -8,11 +8,11 @@ from urllib.parse import parse_qs, urlsplit
 
 import jwt
 import pytest
+from webchat import NOW, SECRET, make_settings
 
 from bot import links, local_secret
 from bot.store.db import session_scope
 from bot.store.models import Client
-from webchat import NOW, SECRET, make_settings
 
 
 def verify(engine, token, secret=SECRET):

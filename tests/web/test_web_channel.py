@@ -6,12 +6,12 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 import requests
+from webchat import SECRET, Recorder, chat_app, make_settings, seed, serving
 
 from bot import links
 from bot.channels.web import MAX_MESSAGE_CHARS, WebChatInput
 from bot.store.db import session_scope
 from bot.store.models import Client
-from webchat import SECRET, Recorder, chat_app, make_settings, seed, serving
 
 TIMEOUT = 10
 
