@@ -1,1 +1,1 @@
-"""One turn of the conversation: who is writing (context) and what to say (turns)."""
+"""One turn of the conversation: what to say (turns), given who is writing."""

@@ -1,1 +1,2 @@
-"""The database: models, sessions and migrations, named queries, the CSV importer."""
+"""The database: models, sessions and migrations, named queries. It only stores: the rules
+about what may be written live in bot/services, which call it."""
