@@ -39,10 +39,11 @@ import requests
 from sqlalchemy import create_engine, select
 from sqlalchemy.engine import make_url
 
+from bot.devtools import twilio_server
+from bot.devtools.twilio_server import ACCOUNT_SID, FakeTwilio
 from bot.store.db import ensure_schema, session_scope
 from bot.store.messaging_models import FollowUp, JobStatus
-from tests.fakes import sms_world, twilio_server
-from tests.fakes.twilio_server import ACCOUNT_SID, FakeTwilio
+from tests.fakes import sms_world
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "RESULTS.md"
@@ -194,7 +195,7 @@ def section(dispatches: list[dict], inbound: list[tuple[str, dict]], when: str, 
         "## SMS: follow-up dispatch and inbound turns (`python -m bench.sms_bench`)",
         "",
         f"Run {when} on {machine()}, load average {load:.1f} at the start.",
-        "Local fake Twilio server (tests/fakes/twilio_server.py) on 127.0.0.1;",
+        "Local fake Twilio server (bot/devtools/twilio_server.py) on 127.0.0.1;",
         "PostgreSQL on 127.0.0.1. Dispatch rate counts from the first to the last message the server",
         "received; wall time includes starting the worker processes. With an API that answers at",
         "once, dispatch is bound by CPU and PostgreSQL's commits (two per message), all on the same",

@@ -12,10 +12,11 @@ import pytest
 import requests
 
 from bot.channels.twilio import SignedTwilioInput
+from bot.devtools import twilio_server
+from bot.devtools.twilio_server import FORM_TYPE, FakeTwilio
 from bot.store.db import session_scope
-from tests.fakes import sms_world, twilio_server
+from tests.fakes import sms_world
 from tests.fakes.sanic_server import Recorder, channel_app, serving
-from tests.fakes.twilio_server import FORM_TYPE, FakeTwilio
 
 WEBHOOK = sms_world.WEBHOOK
 

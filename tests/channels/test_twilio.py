@@ -7,10 +7,11 @@ import pytest
 import requests
 from sqlalchemy import func, select
 
+from bot.devtools import twilio_server
 from bot.store.db import session_scope
 from bot.store.messaging_models import Direction, FollowUp, JobStatus, SmsMessage
 from bot.store.models import Alert, Client
-from tests.fakes import sms_world, twilio_server
+from tests.fakes import sms_world
 from tests.fakes.sms_world import CLIENT_PHONE, CLINIC_SMS, STATUS
 
 EMPTY = '<?xml version="1.0" encoding="UTF-8"?><Response/>'

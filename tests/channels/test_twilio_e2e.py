@@ -8,9 +8,9 @@ from __future__ import annotations
 import pytest
 import requests
 
+from bot.devtools.twilio_server import FORM_TYPE, FakeTwilio, form_body, inbound_params
 from tests import assistant
 from tests.fakes import sms_world
-from tests.fakes.twilio_server import FORM_TYPE, FakeTwilio, form_body, inbound_params
 
 DEMO_CLIENT, DEMO_CLINIC = "+12125550123", "+12125550100"  # bot/cli/demo.py
 

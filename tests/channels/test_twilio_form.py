@@ -3,7 +3,7 @@ import pytest
 from twilio.request_validator import RequestValidator
 
 from bot.channels.twilio_form import TwilioForm, Unreadable
-from tests.fakes.twilio_server import FORM_TYPE, form_body, signature
+from bot.devtools.twilio_server import FORM_TYPE, form_body, signature
 
 
 def test_every_pair_is_kept_in_order_blank_and_repeated_ones_included():

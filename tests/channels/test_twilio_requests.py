@@ -7,12 +7,13 @@ import json
 import pytest
 from sqlalchemy import select
 
+from bot.devtools import twilio_server
+from bot.devtools.twilio_server import FORM_TYPE, form_body, status_params
 from bot.store.db import session_scope
 from bot.store.messaging_models import Direction, SmsMessage
 from bot.store.models import Alert, Client
-from tests.fakes import sms_world, twilio_server
+from tests.fakes import sms_world
 from tests.fakes.sms_world import CLIENT_PHONE, PUBLIC_URL, STATUS, WEBHOOK
-from tests.fakes.twilio_server import FORM_TYPE, form_body, status_params
 
 EMPTY = '<?xml version="1.0" encoding="UTF-8"?><Response/>'
 # What is checked here is the request, not the store: production's database is enough.
@@ -227,7 +228,7 @@ def test_bodies_twilio_does_not_send_are_refused(line):
     }
     before = state(line)
     codes = {name: line.send(body, sig, content_type=kind).status_code for name, (body, kind, sig) in attempts.items()}
-    assert codes == {name: 403 for name in attempts}
+    assert codes == dict.fromkeys(attempts, 403)
     assert state(line) == before
     assert_answered(line.send(form_body(params), signature))
 

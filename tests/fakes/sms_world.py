@@ -7,8 +7,8 @@ from pathlib import Path
 from typing import Optional
 
 from bot import config
+from bot.devtools import twilio_server
 from bot.services import clients, clinics, treatments
-from tests.fakes import twilio_server
 
 CLINIC_PHONE = "+12125550100"  # the clinic's own phone: staff alerts go there
 CLINIC_SMS = "+12125550199"  # the clinic's Twilio number: texts come from it

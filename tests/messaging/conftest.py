@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import pytest
 
+from bot.devtools.twilio_server import FakeTwilio
 from tests.fakes import sms_world
-from tests.fakes.twilio_server import FakeTwilio
 
 
 @pytest.fixture

@@ -26,7 +26,7 @@ Twilio's order; `form_body` encodes them and `signature` signs them the way Twil
 documents it (URL, then each name and value sorted by name, HMAC-SHA1 with the auth token).
 
 In a test:  with FakeTwilio() as twilio: ... twilio.url, twilio.messages
-Standalone: python -m tests.fakes.twilio_server --port 8089   (prints what it receives)
+Standalone: python -m bot.devtools.twilio_server --port 8089   (prints what it receives)
 """
 from __future__ import annotations
 
@@ -46,7 +46,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from email.utils import format_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Callable, Optional, Sequence, Union
+from typing import Any, Callable, Optional, Sequence, Union
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 ACCOUNT_SID = "AC" + "0" * 31 + "1"
@@ -169,7 +169,7 @@ class FakeTwilio:
     def __enter__(self) -> "FakeTwilio":
         return self.start()
 
-    def __exit__(self, *_) -> None:
+    def __exit__(self, *_: object) -> None:
         self.stop()
 
     # The API
@@ -268,7 +268,7 @@ class FakeTwilio:
             "Content-Type": FORM_TYPE, "X-Twilio-Signature": signature(url, params, self.auth_token),
             "User-Agent": "TwilioProxy/1.1",
         })
-        record = {"url": url, "params": params, "status": None, "error": None}
+        record: dict[str, Any] = {"url": url, "params": params, "status": None, "error": None}
         try:
             with self._opener.open(request, timeout=CALLBACK_TIMEOUT) as answer:
                 record["status"] = answer.status
@@ -372,7 +372,7 @@ class _Handler(BaseHTTPRequestHandler):
     wbufsize = -1  # headers and body in one write ...
     disable_nagle_algorithm = True  # ... sent at once, not after a delayed ACK (40 ms)
 
-    def log_message(self, *_) -> None:
+    def log_message(self, *_: object) -> None:
         pass
 
     def _answer(self, status: int, payload: dict) -> None:
