@@ -5,6 +5,7 @@ rasa-sdk's own command binds every interface and answers anyone. Ours listens on
 carry the action server token (ACTION_SERVER_TOKEN, or the one generated in the data
 dir), which the Rasa server sends from the endpoints file `aftercare serve` writes.
 """
+
 from __future__ import annotations
 
 import argparse

@@ -1,4 +1,5 @@
 """Rasa SDK actions: gather identity, slots and the message, call bot.dialogue.turns, utter."""
+
 from __future__ import annotations
 
 from dataclasses import asdict

@@ -2,6 +2,7 @@
 
 Database work runs in a worker thread, never on the action server's event loop.
 """
+
 from __future__ import annotations
 
 import asyncio

@@ -1,4 +1,5 @@
 """`make bench`: every benchmark; each rewrites its own section of bench/RESULTS.md."""
+
 from bench import assistant_bench, sms_bench
 
 if __name__ == "__main__":

@@ -6,6 +6,7 @@ its actions, database lookup included (SQLite, the demo clinic), the stock one w
 response-only rules. Concurrency 20 means 20 conversations in flight on one event loop,
 as a Rasa server handles them.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -24,9 +25,16 @@ ROOT = Path(__file__).resolve().parent.parent
 RASA = str(Path(sys.executable).with_name("rasa"))
 AFTERCARE = str(Path(sys.executable).with_name("aftercare"))
 MESSAGES = [
-    "can i wear makeup yet?", "my skin is peeling is that normal", "going to the beach saturday ok?",
-    "can i take advil", "when can i go back to my retinol", "is it ok to work out tomorrow",
-    "hi", "thanks!", "my face is still really red", "when should i book my next session",
+    "can i wear makeup yet?",
+    "my skin is peeling is that normal",
+    "going to the beach saturday ok?",
+    "can i take advil",
+    "when can i go back to my retinol",
+    "is it ok to work out tomorrow",
+    "hi",
+    "thanks!",
+    "my face is still really red",
+    "when should i book my next session",
 ]
 STOCK_MESSAGES = ["hi", "i am sad", "great", "are you a bot?", "bye", "very good", "not really", "hello there"]
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "200"))
@@ -42,8 +50,9 @@ def timed_training(project: Path, out: Path, env: dict) -> tuple[float, float]:
     )
     # A fresh training cache: Rasa would otherwise reuse components trained earlier.
     fresh = dict(env, RASA_CACHE_DIRECTORY=str(out.parent / f"cache-{out.name}"))
-    result = subprocess.run([sys.executable, "-c", script], cwd=project, env=fresh, check=True,
-                            capture_output=True, text=True)
+    result = subprocess.run(
+        [sys.executable, "-c", script], cwd=project, env=fresh, check=True, capture_output=True, text=True
+    )
     seconds, peak = result.stdout.split()
     return float(seconds), float(peak)
 
@@ -76,8 +85,12 @@ async def _measure(agent, senders: list[str], texts: list[str], concurrency: int
     await asyncio.gather(*(client() for _ in range(concurrency)))
     elapsed = time.perf_counter() - started
     quantiles = statistics.quantiles(latencies, n=100)
-    return {"p50_ms": quantiles[49] * 1000, "p95_ms": quantiles[94] * 1000, "p99_ms": quantiles[98] * 1000,
-            "per_second": len(latencies) / elapsed}
+    return {
+        "p50_ms": quantiles[49] * 1000,
+        "p95_ms": quantiles[94] * 1000,
+        "p99_ms": quantiles[98] * 1000,
+        "per_second": len(latencies) / elapsed,
+    }
 
 
 def run_agent(model: Path, ours: bool, concurrency: int) -> dict:
@@ -111,16 +124,17 @@ def main() -> dict:
             "aftercare": timed_training(ROOT, tmp / "ours", env),
             "stock rasa init": timed_training(stock, tmp / "stock_models", env),
         }
-        for name, model, ours in (("aftercare", tmp / "ours" / "m.tar.gz", True),
-                                  ("stock rasa init", tmp / "stock_models" / "m.tar.gz", False)):
+        for name, model, ours in (
+            ("aftercare", tmp / "ours" / "m.tar.gz", True),
+            ("stock rasa init", tmp / "stock_models" / "m.tar.gz", False),
+        ):
             for concurrency in (1, 20):
                 code = (
                     "import json, os, sys; sys.path.insert(0, %r); os.chdir(%r); "
                     "from bench.assistant_bench import run_agent; "
                     "print(json.dumps(run_agent(__import__('pathlib').Path(%r), %r, %d)))"
                 ) % (str(ROOT), str(stock if not ours else ROOT), str(model), ours, concurrency)
-                out = subprocess.run([sys.executable, "-c", code], env=env, check=True, capture_output=True,
-                                     text=True)
+                out = subprocess.run([sys.executable, "-c", code], env=env, check=True, capture_output=True, text=True)
                 results[(name, concurrency)] = json.loads(out.stdout.strip().splitlines()[-1])
         results["ask_batch"] = time_ask_batch(tmp, env)
     write_results(results)
@@ -131,10 +145,12 @@ def time_ask_batch(tmp: Path, env: dict, lines: int = 300) -> float:
     """Seconds for `aftercare ask --batch` over `lines` messages, model load included."""
     batch = tmp / "batch.jsonl"
     phones = ["+12125550123", None, "+19175550199"]
-    batch.write_text("".join(
-        json.dumps({"phone": phones[i % 3], "at": None, "text": MESSAGES[i % len(MESSAGES)]}) + "\n"
-        for i in range(lines)
-    ))
+    batch.write_text(
+        "".join(
+            json.dumps({"phone": phones[i % 3], "at": None, "text": MESSAGES[i % len(MESSAGES)]}) + "\n"
+            for i in range(lines)
+        )
+    )
     started = time.monotonic()
     subprocess.run([AFTERCARE, "ask", "--batch", str(batch)], env=env, check=True, capture_output=True)
     return time.monotonic() - started
@@ -156,13 +172,18 @@ def write_results(results: dict) -> None:
     ]
     for key, row in results.items():
         if isinstance(key, tuple):
-            lines.append(f"| {key[0]} | {key[1]} | {row['p50_ms']:.0f} | {row['p95_ms']:.0f} | "
-                         f"{row['p99_ms']:.0f} | {row['per_second']:.1f} |")
+            lines.append(
+                f"| {key[0]} | {key[1]} | {row['p50_ms']:.0f} | {row['p95_ms']:.0f} | "
+                f"{row['p99_ms']:.0f} | {row['per_second']:.1f} |"
+            )
     lines += ["", "| assistant | training s | peak memory MiB |", "|---|---|---|"]
     for name, (seconds, peak) in results["training"].items():
         lines.append(f"| {name} | {seconds:.0f} | {peak:.0f} |")
-    lines += ["", f"`aftercare ask --batch` with 300 lines, model load included: {results['ask_batch']:.0f} s "
-              "(goal: under 60 s)."]
+    lines += [
+        "",
+        f"`aftercare ask --batch` with 300 lines, model load included: {results['ask_batch']:.0f} s "
+        "(goal: under 60 s).",
+    ]
     section = "\n".join(lines) + "\n"
     replace_section(ROOT / "bench" / "RESULTS.md", "## Assistant:", section)
     print(section)

@@ -4,6 +4,7 @@ Runs `rasa test nlu --cross-validation` on data/nlu and records per-intent preci
 recall, F1 and the confusions, with a fingerprint of the training data so the test
 suite can tell whether the kept report still describes the data.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -29,16 +30,22 @@ def data_fingerprint() -> str:
 
 
 def summarize(report: dict) -> str:
-    rows = [(name, v) for name, v in report.items() if isinstance(v, dict) and "f1-score" in v
-            and name not in ("macro avg", "weighted avg", "micro avg")]
+    rows = [
+        (name, v)
+        for name, v in report.items()
+        if isinstance(v, dict) and "f1-score" in v and name not in ("macro avg", "weighted avg", "micro avg")
+    ]
     lines = ["| intent | precision | recall | F1 | support | most confused with |", "|---|---|---|---|---|---|"]
     for name, v in sorted(rows):
         confused = ", ".join(f"{k} ({n})" for k, n in (v.get("confused_with") or {}).items())
-        lines.append(f"| {name} | {v['precision']:.3f} | {v['recall']:.3f} | {v['f1-score']:.3f} | "
-                     f"{v['support']} | {confused} |")
+        lines.append(
+            f"| {name} | {v['precision']:.3f} | {v['recall']:.3f} | {v['f1-score']:.3f} | {v['support']} | {confused} |"
+        )
     macro = report["macro avg"]
-    lines.append(f"| **macro avg** | {macro['precision']:.3f} | {macro['recall']:.3f} | "
-                 f"**{macro['f1-score']:.3f}** | {macro['support']} | |")
+    lines.append(
+        f"| **macro avg** | {macro['precision']:.3f} | {macro['recall']:.3f} | "
+        f"**{macro['f1-score']:.3f}** | {macro['support']} | |"
+    )
     return "\n".join(lines)
 
 
@@ -46,9 +53,23 @@ def main() -> None:
     env = dict(os.environ, ACTION_SERVER_URL="http://127.0.0.1:9/webhook", TF_CPP_MIN_LOG_LEVEL="2")
     with tempfile.TemporaryDirectory() as tmp:
         subprocess.run(
-            [str(Path(sys.executable).with_name("rasa")), "test", "nlu", "--nlu", "data/nlu", "--config",
-             "config.yml", "--cross-validation", "--folds", str(FOLDS), "--out", tmp],
-            cwd=ROOT, env=env, check=True,
+            [
+                str(Path(sys.executable).with_name("rasa")),
+                "test",
+                "nlu",
+                "--nlu",
+                "data/nlu",
+                "--config",
+                "config.yml",
+                "--cross-validation",
+                "--folds",
+                str(FOLDS),
+                "--out",
+                tmp,
+            ],
+            cwd=ROOT,
+            env=env,
+            check=True,
         )
         report = json.loads((Path(tmp) / "intent_report.json").read_text())
         OUT.mkdir(parents=True, exist_ok=True)
@@ -59,8 +80,7 @@ def main() -> None:
     (OUT / "cv_meta.json").write_text(json.dumps(meta, indent=2) + "\n")
     (OUT / "REPORT.md").write_text(
         f"# NLU report ({FOLDS}-fold cross-validation on data/nlu)\n\n"
-        f"Data fingerprint `{meta['fingerprint']}`; regenerate with `make nlu-report`.\n\n"
-        + summarize(report) + "\n"
+        f"Data fingerprint `{meta['fingerprint']}`; regenerate with `make nlu-report`.\n\n" + summarize(report) + "\n"
     )
     print(f"macro F1 {meta['macro_f1']:.3f}; report in {OUT / 'REPORT.md'}")
 

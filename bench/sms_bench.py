@@ -16,6 +16,7 @@
 
 Results replace this benchmark's section of bench/RESULTS.md.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -70,18 +71,29 @@ def postgres_schema() -> Iterator[str]:
 
 def dispatch(messages: int, workers: int, latency: float = 0.0, batch: int = 50) -> dict:
     # No server takes status callbacks here: the worker alone is measured.
-    with postgres_schema() as url, FakeTwilio(delay=latency, status_callbacks=False) as twilio, \
-            tempfile.TemporaryDirectory() as data:
+    with (
+        postgres_schema() as url,
+        FakeTwilio(delay=latency, status_callbacks=False) as twilio,
+        tempfile.TemporaryDirectory() as data,
+    ):
         engine = ensure_schema(url)
         sms_world.seed_due_followups(engine, messages, datetime.now(timezone.utc))
         stamps: list[float] = []
         twilio.on_message = lambda message: stamps.append(time.monotonic())
-        env = {**os.environ, **twilio.env(), "DATABASE_URL": url, "AFTERCARE_DATA_DIR": data,
-               "AFTERCARE_LINK_SECRET": sms_world.LINK_SECRET, "PUBLIC_URL": sms_world.PUBLIC_URL}
+        env = {
+            **os.environ,
+            **twilio.env(),
+            "DATABASE_URL": url,
+            "AFTERCARE_DATA_DIR": data,
+            "AFTERCARE_LINK_SECRET": sms_world.LINK_SECRET,
+            "PUBLIC_URL": sms_world.PUBLIC_URL,
+        }
         command = [sys.executable, "-m", "bot", "followups", "run", "--once", "--batch", str(batch)]
         started = time.monotonic()
-        processes = [subprocess.Popen(command, env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                      text=True) for _ in range(workers)]
+        processes = [
+            subprocess.Popen(command, env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+            for _ in range(workers)
+        ]
         outputs = [p.communicate(timeout=3600)[0] for p in processes]
         wall = time.monotonic() - started
         failed = [out[-2000:] for p, out in zip(processes, outputs, strict=True) if p.returncode != 0]
@@ -105,8 +117,9 @@ def dispatch(messages: int, workers: int, latency: float = 0.0, batch: int = 50)
         }
 
 
-def signed_posts(base_url: str, public_url: str, token: str, senders: list[str], to: str, turns: int,
-                 concurrency: int = 4) -> dict:
+def signed_posts(
+    base_url: str, public_url: str, token: str, senders: list[str], to: str, turns: int, concurrency: int = 4
+) -> dict:
     """Post `turns` signed webhooks, `concurrency` at a time; turns/s and latencies."""
     questions = ["can I wear makeup?", "when can I exercise?", "is peeling normal?", "can I take ibuprofen?"]
     validator_url = public_url + WEBHOOK
@@ -115,10 +128,13 @@ def signed_posts(base_url: str, public_url: str, token: str, senders: list[str],
     def one(n: int) -> float:
         http = getattr(session_local, "http", None) or requests.Session()
         session_local.http = http
-        params = twilio_server.inbound_params(ACCOUNT_SID, f"SM{uuid.uuid4().hex}", senders[n % len(senders)], to,
-                                              questions[n % len(questions)])
-        headers = {"X-Twilio-Signature": sms_world.sign(validator_url, params, token),
-                   "Content-Type": twilio_server.FORM_TYPE}
+        params = twilio_server.inbound_params(
+            ACCOUNT_SID, f"SM{uuid.uuid4().hex}", senders[n % len(senders)], to, questions[n % len(questions)]
+        )
+        headers = {
+            "X-Twilio-Signature": sms_world.sign(validator_url, params, token),
+            "Content-Type": twilio_server.FORM_TYPE,
+        }
         began = time.monotonic()
         answer = http.post(base_url + WEBHOOK, data=twilio_server.form_body(params), headers=headers, timeout=30)
         if answer.status_code != 200:
@@ -129,8 +145,12 @@ def signed_posts(base_url: str, public_url: str, token: str, senders: list[str],
     with ThreadPoolExecutor(concurrency) as pool:
         latencies = sorted(pool.map(one, range(turns)))
     elapsed = time.monotonic() - started
-    return {"turns": turns, "per_second": turns / elapsed, "p50": statistics.median(latencies),
-            "p95": latencies[int(0.95 * (len(latencies) - 1))]}
+    return {
+        "turns": turns,
+        "per_second": turns / elapsed,
+        "p50": statistics.median(latencies),
+        "p95": latencies[int(0.95 * (len(latencies) - 1))],
+    }
 
 
 def inbound_channel_alone(turns: int) -> dict:
@@ -146,7 +166,9 @@ def inbound_channel_alone(turns: int) -> dict:
         with session_scope(engine) as session:
             clinic = sms_world.add_clinic(session)
             for phone in senders:
-                sms_world.add_treatment(session, sms_world.add_client(session, clinic, phone), now - timedelta(hours=6), now)
+                sms_world.add_treatment(
+                    session, sms_world.add_client(session, clinic, phone), now - timedelta(hours=6), now
+                )
         settings = sms_world.make_settings(url, Path(data), twilio)
         channel = SignedTwilioInput(settings=settings, engine=engine)
         with serving(channel_app(channel, Recorder())) as base:
@@ -170,8 +192,10 @@ def inbound_with_assistant(turns: int) -> dict:
             aftercare = str(Path(sys.executable).with_name("aftercare"))
             at = (datetime.now(timezone.utc) - timedelta(hours=20)).isoformat(timespec="minutes")
             for n, phone in enumerate(senders[1:]):
-                for args in (["client", "add", "--clinic", "glow", "--name", f"Client {n}", "--phone", phone],
-                             ["treatment", "add", "--phone", phone, "--at", at]):
+                for args in (
+                    ["client", "add", "--clinic", "glow", "--name", f"Client {n}", "--phone", phone],
+                    ["treatment", "add", "--phone", phone, "--at", at],
+                ):
                     subprocess.run([aftercare, *args], env=running.env, cwd=ROOT, check=True, capture_output=True)
             signed_posts(running.base_url, running.base_url, twilio.auth_token, senders, "+12125550100", 8)  # warm up
             before = len(twilio.messages)
@@ -184,8 +208,14 @@ def inbound_with_assistant(turns: int) -> dict:
 
 
 def machine() -> str:
-    model = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                  if line.startswith("model name")), platform.processor() or "unknown CPU")
+    model = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        platform.processor() or "unknown CPU",
+    )
     return f"{os.cpu_count()} cores ({model}), Python {platform.python_version()}, {platform.system()}"
 
 
@@ -208,15 +238,25 @@ def section(dispatches: list[dict], inbound: list[tuple[str, dict]], when: str, 
     ]
     for d in dispatches:
         api = f", API answering in {d['latency'] * 1000:.0f} ms" if d["latency"] else ""
-        lines.append(f"| {d['workers']} worker{'s' if d['workers'] > 1 else ''}, PostgreSQL{api} | {d['messages']:,} | "
-                     f"{d['per_second']:.0f} | {d['wall']:.1f} s | {d['duplicates']} | {d['lost']} |")
-    lines += ["", "| inbound SMS (signed webhook, 4 at a time) | turns | turns/s | p50 | p95 | texts sent | fallbacks |",
-              "|---|---:|---:|---:|---:|---:|---:|"]
+        lines.append(
+            f"| {d['workers']} worker{'s' if d['workers'] > 1 else ''}, PostgreSQL{api} | {d['messages']:,} | "
+            f"{d['per_second']:.0f} | {d['wall']:.1f} s | {d['duplicates']} | {d['lost']} |"
+        )
+    lines += [
+        "",
+        "| inbound SMS (signed webhook, 4 at a time) | turns | turns/s | p50 | p95 | texts sent | fallbacks |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
     for label, r in inbound:
-        lines.append(f"| {label} | {r['turns']} | {r['per_second']:.1f} | {r['p50'] * 1000:.0f} ms | "
-                     f"{r['p95'] * 1000:.0f} ms | {r['replies']} | {r['fallbacks']} |")
-    lines += ["", "Texts sent counts SMS parts (a long answer is split); fallbacks are turns the assistant",
-              "did not answer in time (the client got \"we'll get back to you\"): they must be 0."]
+        lines.append(
+            f"| {label} | {r['turns']} | {r['per_second']:.1f} | {r['p50'] * 1000:.0f} ms | "
+            f"{r['p95'] * 1000:.0f} ms | {r['replies']} | {r['fallbacks']} |"
+        )
+    lines += [
+        "",
+        "Texts sent counts SMS parts (a long answer is split); fallbacks are turns the assistant",
+        'did not answer in time (the client got "we\'ll get back to you"): they must be 0.',
+    ]
     lines.append(END)
     return "\n".join(lines) + "\n"
 
@@ -246,15 +286,23 @@ def main() -> None:
     for workers in (1, 4):
         print(f"dispatching {args.messages:,} follow-ups with {workers} worker(s) ...", flush=True)
         result = dispatch(args.messages, workers)
-        print(f"  {result['per_second']:.0f} messages/s, {result['wall']:.1f} s wall, "
-              f"duplicates {result['duplicates']}, lost {result['lost']}", flush=True)
+        print(
+            f"  {result['per_second']:.0f} messages/s, {result['wall']:.1f} s wall, "
+            f"duplicates {result['duplicates']}, lost {result['lost']}",
+            flush=True,
+        )
         dispatches.append(result)
     for workers in (1, 4):
-        print(f"dispatching {args.latency_messages:,} follow-ups with {workers} worker(s), "
-              f"API latency {args.latency * 1000:.0f} ms ...", flush=True)
+        print(
+            f"dispatching {args.latency_messages:,} follow-ups with {workers} worker(s), "
+            f"API latency {args.latency * 1000:.0f} ms ...",
+            flush=True,
+        )
         result = dispatch(args.latency_messages, workers, latency=args.latency)
-        print(f"  {result['per_second']:.0f} messages/s, duplicates {result['duplicates']}, lost {result['lost']}",
-              flush=True)
+        print(
+            f"  {result['per_second']:.0f} messages/s, duplicates {result['duplicates']}, lost {result['lost']}",
+            flush=True,
+        )
         dispatches.append(result)
 
     inbound = []
@@ -266,8 +314,10 @@ def main() -> None:
     else:
         print(f"no {MODEL.relative_to(ROOT)}: measured the channel alone, without the trained agent", flush=True)
     for label, r in inbound:
-        print(f"  {label}: {r['per_second']:.1f} turns/s, p50 {r['p50'] * 1000:.0f} ms, p95 {r['p95'] * 1000:.0f} ms",
-              flush=True)
+        print(
+            f"  {label}: {r['per_second']:.1f} turns/s, p50 {r['p50'] * 1000:.0f} ms, p95 {r['p95'] * 1000:.0f} ms",
+            flush=True,
+        )
 
     text = section(dispatches, inbound, datetime.now().strftime("%Y-%m-%d"), load)
     print(text)

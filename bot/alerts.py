@@ -1,4 +1,5 @@
 """The kinds of alert a clinic's staff receive. Stored by value: add kinds, never rename one."""
+
 from __future__ import annotations
 
 import enum

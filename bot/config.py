@@ -2,6 +2,7 @@
 
 Nothing else in the package reads os.environ: it receives a Settings.
 """
+
 from __future__ import annotations
 
 import os

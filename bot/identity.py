@@ -12,6 +12,7 @@ action may trust the id it reads from the tracker. The forms:
 `bot.services.correspondents.resolve` turns a Sender into a Correspondent; everything
 after it (answers, STOP/HELP texts, alerts) reads that one record.
 """
+
 from __future__ import annotations
 
 import enum

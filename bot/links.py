@@ -12,6 +12,7 @@ Both kinds are signed with keys derived from one server secret (AFTERCARE_LINK_S
 or a random one generated once into the data dir) and carry different audiences, so
 neither can stand in for the other, nor for any other JWT made with the same secret.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -64,7 +65,8 @@ class LinkCheck:
 def secret_for(settings: Settings) -> str:
     """AFTERCARE_LINK_SECRET, or the generated secret in the data dir (created on first use)."""
     return local_secret.configured_or_generated(
-        settings.link_secret, "AFTERCARE_LINK_SECRET", Path(settings.data_dir) / SECRET_FILE)
+        settings.link_secret, "AFTERCARE_LINK_SECRET", Path(settings.data_dir) / SECRET_FILE
+    )
 
 
 def _key(secret: str, purpose: str) -> bytes:
@@ -118,9 +120,7 @@ def read_link_token(secret: str, token: str) -> LinkCheck:
         return LinkCheck(reason=FORGED)
     if isinstance(issued, bool) or not isinstance(issued, (int, float)):
         return LinkCheck(reason=FORGED)
-    return LinkCheck(
-        client_id=int(subject), clinic_slug=slug, issued_at=datetime.fromtimestamp(issued, timezone.utc)
-    )
+    return LinkCheck(client_id=int(subject), clinic_slug=slug, issued_at=datetime.fromtimestamp(issued, timezone.utc))
 
 
 def verify_link_token(session: Session, secret: str, token: str) -> LinkCheck:

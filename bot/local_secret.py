@@ -4,6 +4,7 @@ Production sets each secret in the environment, the same on every server. On a s
 machine (`make run`, tests) a random one is generated on first use into the data dir
 (mode 0600), so every process started with that data dir shares it.
 """
+
 from __future__ import annotations
 
 import contextlib

@@ -1,5 +1,6 @@
 """Phone numbers in, E.164 out: the one form the store, SMS and lookups use; and back
 out the way people read them."""
+
 from __future__ import annotations
 
 import re

@@ -3,6 +3,7 @@
 The Rasa agent calls our actions through an in-process executor instead of HTTP, so
 a preview needs no servers; it answers exactly as the deployed assistant would.
 """
+
 from __future__ import annotations
 
 import logging
@@ -81,8 +82,7 @@ class Preview:
 
     async def ask(self, sender_id: str, text: str, now: datetime) -> Answer:
         output = CollectingOutputChannel()
-        message = UserMessage(text, output, sender_id, input_channel="preview",
-                              metadata={"now": now.isoformat()})
+        message = UserMessage(text, output, sender_id, input_channel="preview", metadata={"now": now.isoformat()})
         await self.agent.handle_message(message)
         tracker = await self.agent.tracker_store.retrieve(sender_id)
         parsed = tracker.latest_message.parse_data if tracker else {}

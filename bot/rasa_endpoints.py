@@ -5,6 +5,7 @@ With RASA_TRACKER_STORE_URL (PostgreSQL) and RASA_LOCK_STORE_URL (Redis) set, se
 Rasa servers share conversations and locks; `aftercare serve` writes the file Rasa reads.
 The action server answers only requests that carry the action server token.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -55,14 +56,17 @@ def lock_store(url: str) -> dict[str, Any]:
 def action_server_token(settings: Settings) -> str:
     """What the Rasa server shows the action server (ACTION_SERVER_TOKEN, or generated)."""
     return local_secret.configured_or_generated(
-        settings.action_server_token, "ACTION_SERVER_TOKEN", Path(settings.data_dir) / ACTION_TOKEN_FILE)
+        settings.action_server_token, "ACTION_SERVER_TOKEN", Path(settings.data_dir) / ACTION_TOKEN_FILE
+    )
 
 
 def endpoints(settings: Settings) -> dict[str, Any]:
-    config: dict[str, Any] = {"action_endpoint": {
-        "url": settings.action_server_url,
-        "headers": {"Authorization": f"Bearer {action_server_token(settings)}"},
-    }}
+    config: dict[str, Any] = {
+        "action_endpoint": {
+            "url": settings.action_server_url,
+            "headers": {"Authorization": f"Bearer {action_server_token(settings)}"},
+        }
+    }
     if settings.tracker_store_url:
         config["tracker_store"] = tracker_store(settings.tracker_store_url)
     if settings.lock_store_url:

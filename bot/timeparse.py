@@ -1,4 +1,5 @@
 """Times typed by staff (the CLI's --at, an import's treatment_at) to aware datetimes."""
+
 from __future__ import annotations
 
 import re

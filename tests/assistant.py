@@ -1,5 +1,6 @@
 """Start the trained assistant for tests: action server + `rasa run` on free localhost
 ports, on a fresh SQLite database seeded with the demo clinic and client."""
+
 from __future__ import annotations
 
 import os
@@ -47,8 +48,9 @@ class RunningAssistant:
             log.close()
 
 
-def start(tmp_dir: Path, extra_env: Optional[dict] = None, timeout: float = 240,
-          rasa_args: tuple = ()) -> RunningAssistant:
+def start(
+    tmp_dir: Path, extra_env: Optional[dict] = None, timeout: float = 240, rasa_args: tuple = ()
+) -> RunningAssistant:
     assert MODEL.exists(), "no trained model: `make test` trains it first"
     rasa_port, action_port = free_port(), free_port()
     database_url = f"sqlite:///{tmp_dir / 'assistant.db'}"
@@ -62,14 +64,26 @@ def start(tmp_dir: Path, extra_env: Optional[dict] = None, timeout: float = 240,
         RASA_TELEMETRY_ENABLED="false",
     )
     env.update(extra_env or {})
-    subprocess.run([str(BIN / "aftercare"), "demo", "seed"], env=env, cwd=ROOT, check=True,
-                   capture_output=True)
+    subprocess.run([str(BIN / "aftercare"), "demo", "seed"], env=env, cwd=ROOT, check=True, capture_output=True)
     endpoints = rasa_endpoints.write(config.from_env(env), tmp_dir / "endpoints.yml")
     running = RunningAssistant(f"http://127.0.0.1:{rasa_port}", database_url, env)
     commands = [
         [sys.executable, "-m", "actions", "--port", str(action_port)],
-        [str(BIN / "rasa"), "run", "--model", str(MODEL), "--credentials", "credentials.yml",
-         "--endpoints", str(endpoints), "--port", str(rasa_port), "--interface", "127.0.0.1", *rasa_args],
+        [
+            str(BIN / "rasa"),
+            "run",
+            "--model",
+            str(MODEL),
+            "--credentials",
+            "credentials.yml",
+            "--endpoints",
+            str(endpoints),
+            "--port",
+            str(rasa_port),
+            "--interface",
+            "127.0.0.1",
+            *rasa_args,
+        ],
     ]
     for argv in commands:
         log = open(tmp_dir / f"{Path(argv[0]).name}-{rasa_port}-{len(running.logs)}.log", "w")  # noqa: SIM115 (stop() closes it)

@@ -14,6 +14,7 @@ Lanes (markers registered in pyproject.toml): `e2e` for what drives the trained 
 trains one, or runs the real servers and processes; `browser` for Chromium; `postgres`
 for the PostgreSQL half of `db_url`. `make test-fast` runs `-m "not e2e and not browser"`.
 """
+
 from __future__ import annotations
 
 import os
@@ -37,8 +38,15 @@ POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.
 TESTS = Path(__file__).resolve().parent
 
 # What runs the trained model, trains one, or starts the real servers or processes.
-E2E_PATHS = ("e2e/", "channels/test_twilio_e2e.py", "browser/test_widget_assistant.py", "actions/test_action_server.py",
-             "messaging/test_worker_processes.py", "nlp/test_training_data.py", "nlp/test_classifier.py")
+E2E_PATHS = (
+    "e2e/",
+    "channels/test_twilio_e2e.py",
+    "browser/test_widget_assistant.py",
+    "actions/test_action_server.py",
+    "messaging/test_worker_processes.py",
+    "nlp/test_training_data.py",
+    "nlp/test_classifier.py",
+)
 BROWSER_PATHS = ("browser/",)
 
 
@@ -117,10 +125,14 @@ class SchemaPool:
 
     def _as_migrated(self, connection, schema: str) -> bool:
         try:
-            found = connection.exec_driver_sql(
-                "SELECT table_name FROM information_schema.tables WHERE table_schema = %(schema)s",
-                {"schema": schema},
-            ).scalars().all()
+            found = (
+                connection.exec_driver_sql(
+                    "SELECT table_name FROM information_schema.tables WHERE table_schema = %(schema)s",
+                    {"schema": schema},
+                )
+                .scalars()
+                .all()
+            )
             version: Optional[str] = connection.exec_driver_sql(
                 f'SELECT version_num FROM "{schema}".alembic_version'
             ).scalar()

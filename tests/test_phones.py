@@ -54,9 +54,7 @@ def test_long_input_is_cut_short_in_the_message():
     assert len(str(info.value)) < 200
 
 
-@pytest.mark.parametrize(
-    "e164, region", [("+12125550123", "US"), ("+442071838750", "GB"), ("+33142685300", "FR")]
-)
+@pytest.mark.parametrize("e164, region", [("+12125550123", "US"), ("+442071838750", "GB"), ("+33142685300", "FR")])
 def test_region_of(e164, region):
     assert region_of(e164) == region
 

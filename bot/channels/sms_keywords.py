@@ -1,5 +1,6 @@
 """The carrier keywords an SMS channel must honour, read the way Twilio reads them:
 the whole message, any case, surrounding spaces and punctuation ignored."""
+
 from __future__ import annotations
 
 from typing import Optional

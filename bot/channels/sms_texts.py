@@ -1,6 +1,7 @@
 """The few texts the SMS channel sends on its own (HELP, a photo received, a failure).
 They are not guidance; a clinic may still reword them in its protocol's `phrases:`
 under the keys below. Placeholders: {clinic_name}, {clinic_phone}, {first_name}."""
+
 from __future__ import annotations
 
 from bot.identity import Correspondent

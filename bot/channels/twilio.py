@@ -16,6 +16,7 @@ client (not TwiML), and the webhook answers an empty <Response/> well within Twi
 15 seconds. Whatever fails inside, the answer is still a valid 200: the client is told
 we'll get back to them and the staff get an alert.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -154,7 +155,9 @@ class SignedTwilioInput(InputChannel):
     def _receive(self, session: Session, sid: str, sender: Sender) -> Optional[Correspondent]:
         """Note the message and say who sent it; None when this MessageSid was handled before."""
         who = correspondents.resolve(session, sender, self.clock())
-        if sid and not ledger.record_inbound(session, sid, sender.phone or "", sender.clinic_number or "", who.clinic_id):
+        if sid and not ledger.record_inbound(
+            session, sid, sender.phone or "", sender.clinic_number or "", who.clinic_id
+        ):
             return None
         return who
 
@@ -177,7 +180,9 @@ class SignedTwilioInput(InputChannel):
         log.warning("reply to an SMS could not be sent: %s", error)
         with session_scope(self.engine) as session:
             if error.kind is Failure.permanent and error.code == UNSUBSCRIBED:
-                clients.set_sender_opted_out(session, Sender(Channel.sms, phone=to, clinic_number=sender), True, self.clock())
+                clients.set_sender_opted_out(
+                    session, Sender(Channel.sms, phone=to, clinic_number=sender), True, self.clock()
+                )
             else:
                 conversations.alert(session, who, AlertKind.bot_error, f"A reply by SMS could not be sent ({error}).")
 
@@ -228,12 +233,16 @@ class SignedTwilioInput(InputChannel):
             return _twiml()  # an empty text: nothing to answer
         if who.opted_out:
             # No text can reach them (Twilio would refuse, 21610); the staff still see it.
-            await self._db(conversations.alert, who, AlertKind.human_request, f"A client who opted out of texts wrote: {body}")
+            await self._db(
+                conversations.alert, who, AlertKind.human_request, f"A client who opted out of texts wrote: {body}"
+            )
             return _twiml()
         await self._converse(who, sender, to, body, form.get("MessageSid") or None, on_new_message, deadline)
         return _twiml()
 
-    async def _photo(self, who: Correspondent, sender: str, to: str, body: str, urls: list[str], deadline: float) -> None:
+    async def _photo(
+        self, who: Correspondent, sender: str, to: str, body: str, urls: list[str], deadline: float
+    ) -> None:
         note = f"Photo{'s' if len(urls) > 1 else ''} received by SMS: " + " ".join(urls)
         if body.strip():
             note += f" With the text: {body.strip()}"
@@ -274,7 +283,9 @@ class SignedTwilioInput(InputChannel):
                 reason = f"failed ({type(exc).__name__})"
             text, purpose = sms_texts.text(who, "sms_fallback"), "fallback"
             try:
-                await self._db(conversations.alert, who, AlertKind.bot_error, f"The assistant {reason} answering this SMS: {body}")
+                await self._db(
+                    conversations.alert, who, AlertKind.bot_error, f"The assistant {reason} answering this SMS: {body}"
+                )
             except Exception:
                 log.exception("cannot record the alert for a failed SMS turn")
         if text:

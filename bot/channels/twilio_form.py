@@ -5,6 +5,7 @@ Twilio posts `application/x-www-form-urlencoded` (UTF-8, a space as '+') and sig
 parameter it sends, empty ones too; a framework's form parser that drops blanks makes the
 signature fail. A body that is not such a form cannot be Twilio's: `Unreadable`.
 """
+
 from __future__ import annotations
 
 import re
@@ -41,13 +42,20 @@ class TwilioForm:
         if charset not in ("utf-8", "utf8"):
             raise Unreadable(f"charset {charset!r} is not UTF-8")
         try:
-            pairs = parse_qsl(body.decode("utf-8"), keep_blank_values=True, strict_parsing=False,
-                              encoding="utf-8", errors="strict", max_num_fields=MAX_FIELDS)
+            pairs = parse_qsl(
+                body.decode("utf-8"),
+                keep_blank_values=True,
+                strict_parsing=False,
+                encoding="utf-8",
+                errors="strict",
+                max_num_fields=MAX_FIELDS,
+            )
         except ValueError as error:  # UnicodeDecodeError included
             raise Unreadable(str(error)) from None
         form = cls(tuple(pairs))
-        repeated = sorted(name for name, count in Counter(name for name, _ in pairs).items()
-                          if count > 1 and READ.match(name))
+        repeated = sorted(
+            name for name, count in Counter(name for name, _ in pairs).items() if count > 1 and READ.match(name)
+        )
         if repeated:
             raise Unreadable(f"repeated parameters: {', '.join(repeated)}")
         return form

@@ -17,6 +17,7 @@ own CORS header. The widget sends no cookies, so that exposes nothing ambient. P
 bodies are JSON sent as text/plain, which keeps them "simple" requests: no preflight,
 which Rasa's app-wide CORS handler (sanic-cors, `rasa run --cors`) would answer itself.
 """
+
 from __future__ import annotations
 
 import asyncio

@@ -1,4 +1,5 @@
 """The `aftercare` command. Each module holds one command group; register it below."""
+
 from __future__ import annotations
 
 import click
@@ -25,8 +26,10 @@ COMMANDS = (
     demo.demo,
     ask.ask_command,
     serve.serve_command,
-    link.link, widget.widget,  # web chat: personal links, the embed tag and colour
-    messaging.followups, messaging.outbox,  # SMS: follow-ups, their worker, the local outbox
+    link.link,
+    widget.widget,  # web chat: personal links, the embed tag and colour
+    messaging.followups,
+    messaging.outbox,  # SMS: follow-ups, their worker, the local outbox
 )
 for command in COMMANDS:
     main.add_command(command)

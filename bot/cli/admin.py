@@ -1,4 +1,5 @@
 """`aftercare clinic|client|treatment ...`: the records clinic staff keep by hand."""
+
 from __future__ import annotations
 
 from datetime import datetime, timezone
@@ -61,8 +62,7 @@ def clinic_add(
     with unit_of_work() as session:
         added = clinics.add(session, slug, name, phone, tz_name, booking_url, protocol_yaml, sms_number)
     click.echo(
-        f"added clinic {added.slug}: {added.name}, {added.timezone}, {added.phone}, "
-        f"protocol {protocol_label(added)}"
+        f"added clinic {added.slug}: {added.name}, {added.timezone}, {added.phone}, protocol {protocol_label(added)}"
     )
 
 
@@ -114,7 +114,9 @@ def treatment() -> None:
     help="When the treatment ended: 'YYYY-MM-DD HH:MM' in the clinic's local time, or ISO 8601 with an offset.",
 )
 @click.option("--area", default="face", show_default=True, help="The treated area.")
-@click.option("--clinic", "slug", default=None, help="The clinic's slug; needed when the number is a client of several.")
+@click.option(
+    "--clinic", "slug", default=None, help="The clinic's slug; needed when the number is a client of several."
+)
 @click.option(
     "--status",
     type=click.Choice(["done", "booked"]),
@@ -134,4 +136,3 @@ def treatment_add(phone: str, at_text: str, area: str, slug: Optional[str], stat
             f"at {who.clinic.slug}: {describe_time(added.performed_at, who.clinic)}"
         )
     click.echo(summary)  # only once committed
-

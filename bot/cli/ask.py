@@ -2,6 +2,7 @@
 
 Clinics use it to preview answers; it is also the black-box interface of the tests.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -95,9 +96,15 @@ def _batch(asker: Asker, lines: TextIO, out: TextIO) -> int:
 @click.argument("message", required=False)
 @click.option("--phone", help="The client's phone; without it, an anonymous visitor.")
 @click.option("--at", "at_text", help="As of this time: clinic local 'YYYY-MM-DD HH:MM' or ISO 8601. Default: now.")
-@click.option("--json", "as_json", is_flag=True, help="Print one JSON object: intent, confidence, recovery_hours, replies.")
-@click.option("--batch", "batch_file", type=click.File("r", encoding="utf-8"),
-              help='A JSONL file of {"phone", "at", "text"}: one JSON answer a line, in order.')
+@click.option(
+    "--json", "as_json", is_flag=True, help="Print one JSON object: intent, confidence, recovery_hours, replies."
+)
+@click.option(
+    "--batch",
+    "batch_file",
+    type=click.File("r", encoding="utf-8"),
+    help='A JSONL file of {"phone", "at", "text"}: one JSON answer a line, in order.',
+)
 def ask_command(
     message: Optional[str], phone: Optional[str], at_text: Optional[str], as_json: bool, batch_file: Optional[TextIO]
 ) -> None:

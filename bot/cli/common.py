@@ -1,4 +1,5 @@
 """What every command shares: one-line errors, the database, a unit of work."""
+
 from __future__ import annotations
 
 from contextlib import contextmanager

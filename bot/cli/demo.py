@@ -1,4 +1,5 @@
 """`aftercare demo seed`: the demo clinic and client that `make run` shows."""
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone

@@ -1,4 +1,5 @@
 """`aftercare import FILE.csv`: clients and treatments from a booking system's export."""
+
 from __future__ import annotations
 
 import sys
@@ -13,7 +14,9 @@ from bot.services import importer
 COLUMNS = ",".join(importer.REQUIRED + importer.OPTIONAL)
 
 
-@click.command("import", help=f"""Import clients and treatments from a CSV export.
+@click.command(
+    "import",
+    help=f"""Import clients and treatments from a CSV export.
 
 \b
 The first line is the header: {COLUMNS}
@@ -22,7 +25,8 @@ treatment_at is clinic local time 'YYYY-MM-DD HH:MM' or ISO 8601 with an offset.
 
 Rejected rows are listed with their line numbers; the good rows are kept, and importing
 the same file again adds nothing twice. Exit code 0 when every row was imported, 1 when
-some were rejected, 2 when the file could not be read.""")
+some were rejected, 2 when the file could not be read.""",
+)
 @click.argument("csv_file", metavar="FILE.csv", type=click.Path(dir_okay=False, path_type=Path))
 def import_command(csv_file: Path) -> None:
     try:

@@ -1,4 +1,5 @@
 """`aftercare link --phone P`: a client's personal chat link; `aftercare link revoke`."""
+
 from __future__ import annotations
 
 from contextlib import contextmanager

@@ -1,4 +1,5 @@
 """`aftercare followups list|run` and `aftercare outbox`: the texts the assistant sends first."""
+
 from __future__ import annotations
 
 import logging
@@ -66,8 +67,14 @@ def followups_list(phone: Optional[str], slug: Optional[str], everything: bool) 
         if slug and not client:
             rows = [row for row in rows if row.clinic.slug == slug]
         lines = [
-            (_local(r.due_at, r.clinic), r.clinic.slug, f"{r.client.name} {r.client.phone}", r.step_key,
-             f"#{r.treatment_id}", _state(r))
+            (
+                _local(r.due_at, r.clinic),
+                r.clinic.slug,
+                f"{r.client.name} {r.client.phone}",
+                r.step_key,
+                f"#{r.treatment_id}",
+                _state(r),
+            )
             for r in rows
         ]
     if not lines:
@@ -81,7 +88,10 @@ def followups_list(phone: Optional[str], slug: Optional[str], everything: bool) 
 @click.option("--batch", default=50, show_default=True, type=click.IntRange(1, 1000), help="Rows claimed at a time.")
 @click.option("--interval", default=5.0, show_default=True, type=click.FloatRange(0.05), help="Seconds between polls.")
 @click.option(
-    "--lease", default=60.0, show_default=True, type=click.FloatRange(1),
+    "--lease",
+    default=60.0,
+    show_default=True,
+    type=click.FloatRange(1),
     help="Seconds a claimed row stays this worker's; a killed worker's rows are retried after it.",
 )
 def followups_run(once: bool, batch: int, interval: float, lease: float) -> None:

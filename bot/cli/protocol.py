@@ -1,4 +1,5 @@
 """`aftercare protocol show|check`: a protocol as a readable timeline, a clinic file checked."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -37,15 +38,12 @@ def timeline(protocol: Protocol) -> list[str]:
     """Every topic's windows in order, then the follow-up texts and quiet hours."""
     lines = [protocol.name, ""]
     lines += _table(
-        (name, span(window), window_text(window))
-        for name, topic in protocol.topics.items()
-        for window in topic.windows
+        (name, span(window), window_text(window)) for name, topic in protocol.topics.items() for window in topic.windows
     )
     if protocol.followups:
         lines += ["", "follow-ups"]
         lines += _table(
-            (f"day {step.day}", step.at.strftime("%H:%M"), f"{step.key}: {step.text}")
-            for step in protocol.followups
+            (f"day {step.day}", step.at.strftime("%H:%M"), f"{step.key}: {step.text}") for step in protocol.followups
         )
     quiet = protocol.quiet_hours
     lines += ["", f"quiet hours  {quiet.start:%H:%M}-{quiet.end:%H:%M} (clinic local time)"]

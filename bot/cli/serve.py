@@ -3,6 +3,7 @@
 The action server (127.0.0.1 only), the Rasa server with our channels and no HTTP
 API, and the follow-up worker; stopped together with Ctrl-C.
 """
+
 from __future__ import annotations
 
 import os
@@ -32,8 +33,18 @@ def processes(rasa_port: int, action_port: int, host: str, model: Path) -> list[
     settings = config.from_env()
     endpoints = rasa_endpoints.write(settings, settings.data_dir / "endpoints.yml")
     rasa = [
-        _bin("rasa"), "run", "--model", str(model), "--credentials", "credentials.yml",
-        "--endpoints", str(endpoints), "--port", str(rasa_port), "--interface", host,
+        _bin("rasa"),
+        "run",
+        "--model",
+        str(model),
+        "--credentials",
+        "credentials.yml",
+        "--endpoints",
+        str(endpoints),
+        "--port",
+        str(rasa_port),
+        "--interface",
+        host,
     ]
     return [
         ("actions", [sys.executable, "-m", "actions", "--port", str(action_port)]),
@@ -44,18 +55,20 @@ def processes(rasa_port: int, action_port: int, host: str, model: Path) -> list[
 
 def _banner(rasa_port: int) -> str:
     settings = config.from_env()
-    return "\n".join([
-        "",
-        f"aftercare is up: Rasa on port {rasa_port} (channels only, HTTP API off), actions on 127.0.0.1.",
-        f"  database:      {settings.database_url}",
-        f"  ask as the demo client:   .venv/bin/aftercare ask --phone {DEMO_PHONE} \"can I wear makeup?\"",
-        f"  web chat link:            .venv/bin/aftercare link --phone {DEMO_PHONE}",
-        f"  demo clinic page:         {settings.public_url}/webhooks/web/demo?clinic=glow",
-        f"  SMS webhook (signed):     {settings.public_url}/webhooks/twilio/webhook",
-        "  outgoing texts (no Twilio credentials): .venv/bin/aftercare outbox",
-        "Ctrl-C stops everything.",
-        "",
-    ])
+    return "\n".join(
+        [
+            "",
+            f"aftercare is up: Rasa on port {rasa_port} (channels only, HTTP API off), actions on 127.0.0.1.",
+            f"  database:      {settings.database_url}",
+            f'  ask as the demo client:   .venv/bin/aftercare ask --phone {DEMO_PHONE} "can I wear makeup?"',
+            f"  web chat link:            .venv/bin/aftercare link --phone {DEMO_PHONE}",
+            f"  demo clinic page:         {settings.public_url}/webhooks/web/demo?clinic=glow",
+            f"  SMS webhook (signed):     {settings.public_url}/webhooks/twilio/webhook",
+            "  outgoing texts (no Twilio credentials): .venv/bin/aftercare outbox",
+            "Ctrl-C stops everything.",
+            "",
+        ]
+    )
 
 
 def _wait_for_port(port: int, seconds: float) -> bool:
@@ -75,7 +88,9 @@ def _wait_for_port(port: int, seconds: float) -> bool:
 @click.option("--port", default=5005, show_default=True, help="The Rasa server's port.")
 @click.option("--action-port", default=5055, show_default=True, help="The action server's port (127.0.0.1).")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface for the Rasa server.")
-@click.option("--model", type=click.Path(path_type=Path), default=None, help="Trained model (default: models/aftercare.tar.gz).")
+@click.option(
+    "--model", type=click.Path(path_type=Path), default=None, help="Trained model (default: models/aftercare.tar.gz)."
+)
 def serve_command(port: int, action_port: int, host: str, model: Optional[Path]) -> None:
     """Start the assistant: action server, Rasa server and follow-up worker."""
     os.chdir(PROJECT_ROOT)

@@ -2,6 +2,7 @@
 
 Registered under the `treatment` group of bot/cli/admin.py (see bot/cli/__init__.py).
 """
+
 from __future__ import annotations
 
 from datetime import datetime, timezone
@@ -28,7 +29,9 @@ def _pending_summary(rows: list[FollowUp], treatment: Treatment) -> str:
 @click.command("reschedule")
 @click.option("--id", "treatment_id", required=True, type=int, help="The treatment's id.")
 @click.option(
-    "--at", "at_text", required=True,
+    "--at",
+    "at_text",
+    required=True,
     help="The new time: 'YYYY-MM-DD HH:MM' in the clinic's local time, or ISO 8601 with an offset.",
 )
 def reschedule(treatment_id: int, at_text: str) -> None:

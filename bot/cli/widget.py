@@ -1,4 +1,5 @@
 """`aftercare widget tag|color`: putting the web chat on a clinic's site."""
+
 from __future__ import annotations
 
 import click

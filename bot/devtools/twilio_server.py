@@ -28,6 +28,7 @@ documents it (URL, then each name and value sorted by name, HMAC-SHA1 with the a
 In a test:  with FakeTwilio() as twilio: ... twilio.url, twilio.messages
 Standalone: python -m bot.devtools.twilio_server --port 8089   (prints what it receives)
 """
+
 from __future__ import annotations
 
 import argparse
@@ -142,7 +143,11 @@ class FakeTwilio:
 
     def env(self) -> dict:
         """The environment that points aftercare at this server."""
-        return {"TWILIO_ACCOUNT_SID": self.account_sid, "TWILIO_AUTH_TOKEN": self.auth_token, "TWILIO_API_URL": self.url}
+        return {
+            "TWILIO_ACCOUNT_SID": self.account_sid,
+            "TWILIO_AUTH_TOKEN": self.auth_token,
+            "TWILIO_API_URL": self.url,
+        }
 
     # Life
 
@@ -249,8 +254,9 @@ class FakeTwilio:
                 for status, code in self._statuses(message):
                     now = datetime.now(timezone.utc)
                     with self._lock:
-                        message.update(status=status, error_code=int(code) if code else None,
-                                       date_updated=format_datetime(now))
+                        message.update(
+                            status=status, error_code=int(code) if code else None, date_updated=format_datetime(now)
+                        )
                         if status == "sent":
                             message["date_sent"] = format_datetime(now)
                     if message["status_callback"] and self.status_callbacks:
@@ -263,11 +269,17 @@ class FakeTwilio:
         target = url
         for public, local in self.proxies.items():
             if url.startswith(public.rstrip("/") + "/"):
-                target = local.rstrip("/") + url[len(public.rstrip("/")):]
-        request = urllib.request.Request(target, data=form_body(params), method="POST", headers={
-            "Content-Type": FORM_TYPE, "X-Twilio-Signature": signature(url, params, self.auth_token),
-            "User-Agent": "TwilioProxy/1.1",
-        })
+                target = local.rstrip("/") + url[len(public.rstrip("/")) :]
+        request = urllib.request.Request(
+            target,
+            data=form_body(params),
+            method="POST",
+            headers={
+                "Content-Type": FORM_TYPE,
+                "X-Twilio-Signature": signature(url, params, self.auth_token),
+                "User-Agent": "TwilioProxy/1.1",
+            },
+        )
         record: dict[str, Any] = {"url": url, "params": params, "status": None, "error": None}
         try:
             with self._opener.open(request, timeout=CALLBACK_TIMEOUT) as answer:
@@ -282,15 +294,23 @@ class FakeTwilio:
     def list(self, query: dict) -> dict:
         with self._lock:
             found = [
-                m for m in reversed(self.messages)
-                if (not query.get("To") or m["to"] == query["To"]) and (not query.get("From") or m["from"] == query["From"])
+                m
+                for m in reversed(self.messages)
+                if (not query.get("To") or m["to"] == query["To"])
+                and (not query.get("From") or m["from"] == query["From"])
             ]
         size = int(query.get("PageSize") or 50)
         uri = f"/2010-04-01/Accounts/{self.account_sid}/Messages.json"
         return {
-            "messages": found[:size], "end": min(size, len(found)) - 1, "first_page_uri": uri,
-            "next_page_uri": None, "page": 0, "page_size": size, "previous_page_uri": None,
-            "start": 0, "uri": uri,
+            "messages": found[:size],
+            "end": min(size, len(found)) - 1,
+            "first_page_uri": uri,
+            "next_page_uri": None,
+            "page": 0,
+            "page_size": size,
+            "previous_page_uri": None,
+            "start": 0,
+            "uri": uri,
         }
 
     def fetch(self, sid: str) -> Optional[dict]:
@@ -317,10 +337,20 @@ def signature(url: str, params: Params, auth_token: str) -> str:
     return base64.b64encode(digest).decode("ascii")
 
 
-def inbound_params(account_sid: str, sid: str, sender: str, to: str, body: str,
-                   media: Sequence[tuple[str, str]] = (), service_sid: str = "",
-                   sender_place: Sequence[str] = ("", "NY", "", "US"), to_place: Sequence[str] = ("", "NY", "", "US"),
-                   add_ons: str = "", opt_out_type: str = "", segments: int = 1) -> Pairs:
+def inbound_params(
+    account_sid: str,
+    sid: str,
+    sender: str,
+    to: str,
+    body: str,
+    media: Sequence[tuple[str, str]] = (),
+    service_sid: str = "",
+    sender_place: Sequence[str] = ("", "NY", "", "US"),
+    to_place: Sequence[str] = ("", "NY", "", "US"),
+    add_ons: str = "",
+    opt_out_type: str = "",
+    segments: int = 1,
+) -> Pairs:
     """An inbound SMS or MMS as Twilio posts it to the number's webhook, in Twilio's order.
     `media` is (content type, URL) pairs; a place is (city, state, zip, country), and
     Twilio sends the four fields empty when it does not know them (most mobile numbers
@@ -329,9 +359,20 @@ def inbound_params(account_sid: str, sid: str, sender: str, to: str, body: str,
     to_city, to_state, to_zip, to_country = to_place
     pairs: Pairs = [("ToCountry", to_country)]
     pairs += [(f"MediaContentType{n}", kind) for n, (kind, _) in enumerate(media)]
-    pairs += [("ToState", to_state), ("SmsMessageSid", sid), ("NumMedia", str(len(media))), ("ToCity", to_city),
-              ("FromZip", from_zip), ("SmsSid", sid), ("FromState", from_state), ("SmsStatus", "received"),
-              ("FromCity", from_city), ("Body", body), ("FromCountry", from_country), ("To", to)]
+    pairs += [
+        ("ToState", to_state),
+        ("SmsMessageSid", sid),
+        ("NumMedia", str(len(media))),
+        ("ToCity", to_city),
+        ("FromZip", from_zip),
+        ("SmsSid", sid),
+        ("FromState", from_state),
+        ("SmsStatus", "received"),
+        ("FromCity", from_city),
+        ("Body", body),
+        ("FromCountry", from_country),
+        ("To", to),
+    ]
     if service_sid:
         pairs.append(("MessagingServiceSid", service_sid))
     pairs += [("ToZip", to_zip), ("NumSegments", str(segments))]
@@ -351,8 +392,14 @@ def status_params(message: dict, status: str, error_code: str = "", now: Optiona
     shape): ErrorCode is sent empty unless the text failed; RawDlrDoneDate (the carrier's
     receipt, YYMMDDhhmm) comes with delivered and undelivered."""
     to, sid = message["to"], message["sid"]
-    pairs: Pairs = [("ErrorCode", error_code), ("SmsSid", sid), ("SmsStatus", status), ("MessageStatus", status),
-                    ("ChannelToAddress", to[:-4] + "XXXX"), ("To", to)]
+    pairs: Pairs = [
+        ("ErrorCode", error_code),
+        ("SmsSid", sid),
+        ("SmsStatus", status),
+        ("MessageStatus", status),
+        ("ChannelToAddress", to[:-4] + "XXXX"),
+        ("To", to),
+    ]
     if message.get("messaging_service_sid"):
         pairs.append(("MessagingServiceSid", message["messaging_service_sid"]))
     pairs += [("MessageSid", sid), ("AccountSid", message["account_sid"]), ("From", message.get("from") or "")]
@@ -363,7 +410,12 @@ def status_params(message: dict, status: str, error_code: str = "", now: Optiona
 
 
 def _error(status: int, code: int, message: str) -> dict:
-    return {"code": code, "message": message, "more_info": f"https://www.twilio.com/docs/errors/{code}", "status": status}
+    return {
+        "code": code,
+        "message": message,
+        "more_info": f"https://www.twilio.com/docs/errors/{code}",
+        "status": status,
+    }
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -427,8 +479,11 @@ def main() -> None:
     parser.add_argument("--auth-token", default=AUTH_TOKEN)
     args = parser.parse_args()
     fake = FakeTwilio(account_sid=args.account_sid, auth_token=args.auth_token, port=args.port, echo=True).start()
-    print(f"fake Twilio on {fake.url}: TWILIO_API_URL={fake.url} TWILIO_ACCOUNT_SID={fake.account_sid} "
-          f"TWILIO_AUTH_TOKEN={fake.auth_token}", flush=True)
+    print(
+        f"fake Twilio on {fake.url}: TWILIO_API_URL={fake.url} TWILIO_ACCOUNT_SID={fake.account_sid} "
+        f"TWILIO_AUTH_TOKEN={fake.auth_token}",
+        flush=True,
+    )
     try:
         threading.Event().wait()
     except KeyboardInterrupt:

@@ -4,6 +4,7 @@ Each returns a Turn: the replies, the conversation state to keep, and alerts for
 clinic's staff. The actions only gather the inputs (who is writing: a Correspondent),
 call one of these, and send.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -19,7 +20,7 @@ from bot.recovery.answers import Reply
 from bot.recovery.protocol import Topic
 
 ASK_WHEN = (
-    "When was your treatment? For example \"yesterday around 3\" or \"Tuesday at 10am\". "
+    'When was your treatment? For example "yesterday around 3" or "Tuesday at 10am". '
     "If you're not sure, just say so and I'll give you general guidance."
 )
 CLARIFY = "Sorry, I'm not sure I understood. Is this about makeup, sun, skincare, or how your skin is healing?"
@@ -96,8 +97,9 @@ def _answer(context: Correspondent, topic: Topic, now: datetime, state: State, l
 def _uncovered(context: Correspondent, text: str, now: datetime, state: State) -> Reply:
     """A topic the default protocol lacks: the clinic's own line if it has one, else say so."""
     catalog = protocols.catalog()
-    named = answers.topics_in(text, [t for t in catalog.labels if t not in protocols.default().topics],
-                              dict(catalog.keywords))
+    named = answers.topics_in(
+        text, [t for t in catalog.labels if t not in protocols.default().topics], dict(catalog.keywords)
+    )
     for name in named:
         topic = context.protocol.topic(name)
         if topic is not None:
@@ -129,17 +131,12 @@ def answer_question(context: Correspondent, intent: str, text: str, now: datetim
         return Turn([CLARIFY], state)
     topic = context.protocol.topic(topic_name)  # None for "uncovered_topic"
     needs_time = (
-        topic is not None
-        and topic.timed
-        and topic_name not in _NO_TIME_NEEDED
-        and treated_at(context, state) is None
+        topic is not None and topic.timed and topic_name not in _NO_TIME_NEEDED and treated_at(context, state) is None
     )
     if needs_time:
         return Turn([ASK_WHEN], State(state.treatment_time, None, intent, "treatment_time"))
     topics = [topic_name] + (_extra_topics(context, topic_name, text) if topic_name != UNCOVERED else [])
-    replies = [
-        _reply_for(context, name, text, now, state, lead=index == 0) for index, name in enumerate(topics)
-    ]
+    replies = [_reply_for(context, name, text, now, state, lead=index == 0) for index, name in enumerate(topics)]
     cleared = State(state.treatment_time, None, None, None)
     return Turn([r.text for r in replies], cleared, _alerts_for(replies, text))
 
@@ -158,9 +155,7 @@ def read_treatment_time(context: Correspondent, text: str, now: datetime, state:
     else:
         said = answers.when_text(reading.at, local_now)
         question = f"Just to check: your treatment was {said} ({reading.at.strftime('%A, %b')} {reading.at.day})?"
-    return Turn(
-        [question], State(state.treatment_time, reading.at.isoformat(), state.pending_topic, "confirmation")
-    )
+    return Turn([question], State(state.treatment_time, reading.at.isoformat(), state.pending_topic, "confirmation"))
 
 
 def affirm(context: Correspondent, now: datetime, state: State) -> Turn:
@@ -203,8 +198,10 @@ def clarify(context: Correspondent, intent: str, text: str, now: datetime, state
             return read_treatment_time(context, text, now, state)
     if intent == "out_of_scope":
         return Turn(
-            ["Sorry, I can only help with your microneedling aftercare. You can ask about makeup, sun, "
-             "washing, skincare, exercise or how your skin is healing."],
+            [
+                "Sorry, I can only help with your microneedling aftercare. You can ask about makeup, sun, "
+                "washing, skincare, exercise or how your skin is healing."
+            ],
             state,
         )
     return Turn([CLARIFY], state)

@@ -7,6 +7,7 @@ revives the rows not sent yet. Rows already sent (or failed for good) are histor
 never change. The worker asks `obstacle()` again just before sending, so a change that
 raced with it still counts.
 """
+
 from __future__ import annotations
 
 from datetime import datetime

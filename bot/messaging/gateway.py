@@ -9,6 +9,7 @@ sent in the caller's transaction. The worker relies on that split: for the outbo
 "sending" only makes an id and the row written by `record()` is the delivery, committed
 together with the job's "sent" mark, so an outbox message is stored exactly once.
 """
+
 from __future__ import annotations
 
 import enum
@@ -33,7 +34,6 @@ from bot.store.messaging_models import SmsMessage, Transport
 log = logging.getLogger(__name__)
 
 STATUS_CALLBACK_PATH = "/webhooks/twilio/status"
-
 
 
 class Failure(str, enum.Enum):

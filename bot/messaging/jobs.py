@@ -1,5 +1,6 @@
 """The two kinds of job the worker sends, and what differs between them: which table,
 whom the text goes to and from, what it says, and when it must not go at all."""
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta
@@ -90,11 +91,15 @@ class AlertJobs:
     purpose = "alert"
 
     def load(self, session: Session, job_id: int) -> AlertDelivery:
-        return session.get(AlertDelivery, job_id, options=[joinedload(AlertDelivery.alert), joinedload(AlertDelivery.clinic)])
+        return session.get(
+            AlertDelivery, job_id, options=[joinedload(AlertDelivery.alert), joinedload(AlertDelivery.clinic)]
+        )
 
     def enqueue(self, session: Session, now: datetime) -> None:
         stamp = literal(now, UTCDateTime())  # due at once, on this worker's clock
-        waiting = select(Alert.id, Alert.clinic_id, literal(JobStatus.pending.value), stamp, literal(0), stamp).where(Alert.handled_at.is_(None), ~exists().where(AlertDelivery.alert_id == Alert.id))
+        waiting = select(Alert.id, Alert.clinic_id, literal(JobStatus.pending.value), stamp, literal(0), stamp).where(
+            Alert.handled_at.is_(None), ~exists().where(AlertDelivery.alert_id == Alert.id)
+        )
         dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
         columns = ["alert_id", "clinic_id", "status", "due_at", "attempts", "created_at"]
         # Two workers may enqueue the same alert at once: the unique alert_id keeps one.

@@ -3,6 +3,7 @@
 Outbound rows with transport "outbox" *are* the local outbox. Each function works in
 the caller's session.
 """
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -20,8 +21,16 @@ if TYPE_CHECKING:  # the gateway imports this module to log what it sends
 # Twilio status callbacks can arrive out of order ("sent" after "delivered"); a status
 # only replaces one of the same or an earlier stage.
 _STAGE = {
-    "accepted": 0, "scheduled": 0, "queued": 0, "sending": 1, "sent": 2,
-    "delivered": 3, "undelivered": 3, "failed": 3, "canceled": 3, "read": 4,
+    "accepted": 0,
+    "scheduled": 0,
+    "queued": 0,
+    "sending": 1,
+    "sent": 2,
+    "delivered": 3,
+    "undelivered": 3,
+    "failed": 3,
+    "canceled": 3,
+    "read": 4,
 }
 
 
@@ -50,8 +59,13 @@ def record_inbound(session: Session, sid: str, sender: str, to: str, clinic_id: 
         with session.begin_nested():
             session.add(
                 SmsMessage(
-                    sid=sid[:64], direction=Direction.inbound, transport=Transport.twilio, clinic_id=clinic_id,
-                    to_number=to[:64], from_number=sender[:64], status="received",
+                    sid=sid[:64],
+                    direction=Direction.inbound,
+                    transport=Transport.twilio,
+                    clinic_id=clinic_id,
+                    to_number=to[:64],
+                    from_number=sender[:64],
+                    status="received",
                 )
             )
     except IntegrityError:

@@ -3,6 +3,7 @@
 A kind of job prepares a row into Send, Skip or Postpone; taking the row may also find
 it Lost (another worker or a change got to it first).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass

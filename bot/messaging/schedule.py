@@ -6,6 +6,7 @@ local wall-clock time. Wall-clock times are built in the clinic's zone and then 
 UTC, so a daylight-saving change between treatment and message moves nothing: "day 1 at
 09:00" is 09:00 on the clock in the clinic whether the night had 23, 24 or 25 hours.
 """
+
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta, timezone, tzinfo

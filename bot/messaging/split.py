@@ -5,6 +5,7 @@ between words; a word is never cut (a single word longer than a part, such as a 
 link, gets a part of its own). Parts are numbered "(1/3) " only when there are several,
 because handsets may show separately sent texts out of order.
 """
+
 from __future__ import annotations
 
 import re

@@ -1,6 +1,7 @@
 """The words of the texts the worker sends: a follow-up step filled in for its client, and
 the note that tells a clinic's staff about an alert. The guidance itself comes from the
 clinic's protocol; only the frame of the staff note is written here."""
+
 from __future__ import annotations
 
 from bot.alerts import AlertKind
@@ -29,7 +30,7 @@ def needs_chat_link(step: FollowUpStep) -> bool:
 
 
 def alert_body(alert: Alert) -> str:
-    """"Glow Skin Studio aftercare: RED FLAG, Ana Diaz (212) 555-0123: <message>"."""
+    """ "Glow Skin Studio aftercare: RED FLAG, Ana Diaz (212) 555-0123: <message>"."""
     who = f"{alert.client.name} {display_phone(alert.client.phone)}" if alert.client else "a client"
     kind = ALERT_KINDS_SAID.get(alert.kind, alert.kind.value)
     return fit(f"{alert.clinic.name} aftercare: {kind}, {who}: {' '.join(alert.message.split())}")

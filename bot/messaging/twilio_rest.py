@@ -4,6 +4,7 @@ twilio-python hard-codes https://api.twilio.com; its HTTP client is the one seam
 so requests are rewritten there. Tests, the benchmark and offline demos point
 TWILIO_API_URL at a local Twilio-compatible server.
 """
+
 from __future__ import annotations
 
 import logging
@@ -29,7 +30,7 @@ class BaseUrlHttpClient(TwilioHttpClient):
 
     def request(self, method, url, *args, **kwargs):
         if url.startswith(TWILIO_API):
-            url = self.api_url + url[len(TWILIO_API):]
+            url = self.api_url + url[len(TWILIO_API) :]
         return super().request(method, url, *args, **kwargs)
 
 

@@ -18,6 +18,7 @@ expired another worker takes it and, because it is in doubt, first asks Twilio f
 message with that recipient and text created since; if there is one, its SID is recorded
 instead of sending again.
 """
+
 from __future__ import annotations
 
 import logging
@@ -262,15 +263,24 @@ class Worker:
                 update(model)
                 .where(model.id == job_id, model.sid.is_(None))
                 .values(
-                    status=JobStatus.sent, sid=sent.sid, sent_at=now, claimed_at=None, claimed_by=None,
-                    in_doubt_since=None, next_attempt_at=None, error=None, error_code=None,
+                    status=JobStatus.sent,
+                    sid=sent.sid,
+                    sent_at=now,
+                    claimed_at=None,
+                    claimed_by=None,
+                    in_doubt_since=None,
+                    next_attempt_at=None,
+                    error=None,
+                    error_code=None,
                 )
                 .execution_options(synchronize_session=False)
             ).rowcount
             if recorded:
                 self.gateway.record(session, message, sent)
             else:  # only if this worker outlived its lease in the middle of one send
-                log.warning("%s: job %s of %s was recorded by another worker", self.worker_id, job_id, model.__tablename__)
+                log.warning(
+                    "%s: job %s of %s was recorded by another worker", self.worker_id, job_id, model.__tablename__
+                )
 
     def record_failure(
         self,

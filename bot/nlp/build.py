@@ -1,4 +1,5 @@
 """`python -m bot.nlp.build DIR`: write the project's spaCy pipeline to DIR for Rasa."""
+
 import sys
 from pathlib import Path
 

@@ -8,6 +8,7 @@ sparse features of the featurizers before this one (RegexFeaturizer) are appende
 Probabilities come from a sigmoid calibration of the linear SVM, so FallbackClassifier
 thresholds keep their meaning.
 """
+
 from __future__ import annotations
 
 import logging
@@ -41,10 +42,12 @@ logger = logging.getLogger(__name__)
 
 
 def _vectorizer() -> FeatureUnion:
-    return FeatureUnion([
-        ("words", TfidfVectorizer(lowercase=True, ngram_range=(1, 2), sublinear_tf=True)),
-        ("chars", TfidfVectorizer(lowercase=True, analyzer="char_wb", ngram_range=(1, 5), sublinear_tf=True)),
-    ])
+    return FeatureUnion(
+        [
+            ("words", TfidfVectorizer(lowercase=True, ngram_range=(1, 2), sublinear_tf=True)),
+            ("chars", TfidfVectorizer(lowercase=True, analyzer="char_wb", ngram_range=(1, 5), sublinear_tf=True)),
+        ]
+    )
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=True)
@@ -54,8 +57,14 @@ class LinearIntentClassifier(IntentClassifier, GraphComponent):
         # C: the SVM's regularization (1.0 measured best of 0.5/1); folds: calibration folds.
         return {"C": 1.0, "calibration_folds": 3, "ranking_length": 10, "random_seed": 7}
 
-    def __init__(self, config: Dict[str, Any], model_storage: ModelStorage, resource: Resource,
-                 vectorizer: Optional[FeatureUnion] = None, model: Optional[CalibratedClassifierCV] = None) -> None:
+    def __init__(
+        self,
+        config: Dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        vectorizer: Optional[FeatureUnion] = None,
+        model: Optional[CalibratedClassifierCV] = None,
+    ) -> None:
         self.config = {**self.get_default_config(), **config}
         self._storage = model_storage
         self._resource = resource
@@ -63,8 +72,13 @@ class LinearIntentClassifier(IntentClassifier, GraphComponent):
         self.model = model
 
     @classmethod
-    def create(cls, config: Dict[str, Any], model_storage: ModelStorage, resource: Resource,
-               execution_context: ExecutionContext) -> "LinearIntentClassifier":
+    def create(
+        cls,
+        config: Dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> "LinearIntentClassifier":
         return cls(config, model_storage, resource)
 
     @staticmethod
@@ -98,8 +112,7 @@ class LinearIntentClassifier(IntentClassifier, GraphComponent):
         self.vectorizer = _vectorizer().fit([e.get(TEXT) for e in examples])
         svm = LinearSVC(C=self.config["C"], random_state=self.config["random_seed"])
         # ensemble=False: one SVM on all the data decides; the folds only fit the calibration.
-        self.model = CalibratedClassifierCV(svm, cv=self.config["calibration_folds"], method="sigmoid",
-                                            ensemble=False)
+        self.model = CalibratedClassifierCV(svm, cv=self.config["calibration_folds"], method="sigmoid", ensemble=False)
         self.model.fit(self._features(examples), np.array([e.get(INTENT) for e in examples]))
         self.persist()
         return self._resource
@@ -126,8 +139,14 @@ class LinearIntentClassifier(IntentClassifier, GraphComponent):
             sio.dump({"vectorizer": self.vectorizer, "model": self.model}, directory / MODEL_FILE)
 
     @classmethod
-    def load(cls, config: Dict[str, Any], model_storage: ModelStorage, resource: Resource,
-             execution_context: ExecutionContext, **kwargs: Any) -> "LinearIntentClassifier":
+    def load(
+        cls,
+        config: Dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+        **kwargs: Any,
+    ) -> "LinearIntentClassifier":
         import skops.io as sio
 
         try:

@@ -4,6 +4,7 @@ Placed last in config.yml, after the classifier and the FallbackClassifier: a me
 that names a red flag is routed to escalation whatever was predicted, and the
 original prediction stays in the ranking.
 """
+
 from __future__ import annotations
 
 from typing import Any, Dict, List

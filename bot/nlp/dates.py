@@ -6,6 +6,7 @@ reads (fillers out, parts of the day to clock times, bare hours to afternoon),
 and applies the rules of this domain: a treatment is in the past, and a clinic
 works in the daytime.
 """
+
 from __future__ import annotations
 
 import re
@@ -47,9 +48,7 @@ _TRAILING_BARE_HOUR = re.compile(
     r"^(.*\b(?:mon|tue|wed|thu|fri|sat|sun)\w*|yesterday|today)\s+(\d{1,2})(?::(\d{2}))?$",
     re.IGNORECASE,
 )
-_HAS_CLOCK = re.compile(
-    r"\d{1,2}(:\d{2})?\s*(am|pm)|\d{1,2}:\d{2}|\bago\b|\bnow\b|\d{1,2}\s*h\b", re.IGNORECASE
-)
+_HAS_CLOCK = re.compile(r"\d{1,2}(:\d{2})?\s*(am|pm)|\d{1,2}:\d{2}|\bago\b|\bnow\b|\d{1,2}\s*h\b", re.IGNORECASE)
 _FUTURE = re.compile(r"\b(tomorrow|next|later|in \d+ (days?|hours?|weeks?))\b", re.IGNORECASE)
 _ONLY_ORDINAL = re.compile(r"^(\d{1,2})(st|nd|rd|th)$", re.IGNORECASE)
 _TODAY = re.compile(r"\btoday\b", re.IGNORECASE)

@@ -3,6 +3,7 @@ lemmatizer (tables from the spacy-lookups-data package) and an entity ruler with
 our own patterns. Nothing is downloaded; `python -m bot.nlp.build DIR` (run by `make
 setup`) writes it to disk for Rasa's SpacyNLP component to load by path.
 """
+
 from __future__ import annotations
 
 from functools import lru_cache

@@ -1,6 +1,7 @@
 """The red-flag safety net: a lemma and phrase lexicon that escalates whatever the
 classifier thinks, so recall never rests on the model alone.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -38,8 +39,9 @@ class RedFlagLexicon:
         self.phrases = PhraseMatcher(nlp.vocab, attr="LOWER")
         self.not_after: dict[str, list[list[str]]] = {}
         for group, terms in spec["groups"].items():
-            self.not_after[group] = [[t.lower_ for t in nlp.make_doc(str(cue).lower())]
-                                     for cue in terms.get("not_after", ())]
+            self.not_after[group] = [
+                [t.lower_ for t in nlp.make_doc(str(cue).lower())] for cue in terms.get("not_after", ())
+            ]
             lemmas = [str(t).lower() for t in terms.get("lemmas", ())]
             if lemmas:
                 self.tokens.add(group, [[{"LEMMA": {"IN": lemmas}}], [{"LOWER": {"IN": lemmas}}]])
@@ -47,8 +49,9 @@ class RedFlagLexicon:
             if phrases:
                 self.phrases.add(group, phrases)
             if terms.get("patterns"):
-                self.tokens.add(group, [[_ANY_WORD if t == "any" else t for t in pattern]
-                                        for pattern in terms["patterns"]])
+                self.tokens.add(
+                    group, [[_ANY_WORD if t == "any" else t for t in pattern] for pattern in terms["patterns"]]
+                )
 
     def find(self, text: str) -> list[RedFlag]:
         # The lookup tables are lower-case: "Blisters" and "BLISTERS" lemmatize only lowered.
@@ -65,23 +68,23 @@ class RedFlagLexicon:
                 spans.append(Span(doc, start, end, label=group))
         # A phrase and a pattern often cover the same words ("lips are swelling"): one flag.
         # filter_spans also returns them in text order.
-        return [RedFlag(span.label_, lowered[span.start_char:span.end_char]) for span in filter_spans(spans)]
+        return [RedFlag(span.label_, lowered[span.start_char : span.end_char]) for span in filter_spans(spans)]
 
     @staticmethod
     def _after_cue(doc: Doc, start: int, cues: list[list[str]]) -> bool:
         """The term follows a cue ("prone to cold sores"), at most one word between."""
-        before = [t.lower_ for t in doc[max(start - 5, 0):start]]
+        before = [t.lower_ for t in doc[max(start - 5, 0) : start]]
         for cue in cues:
             for gap in (0, 1):
                 end = len(before) - gap
-                if end >= len(cue) and before[end - len(cue):end] == cue:
+                if end >= len(cue) and before[end - len(cue) : end] == cue:
                     return True
         return False
 
     @staticmethod
     def _negated(doc: Doc, start: int) -> bool:
         """'no pus', 'without a fever', 'no signs of infection': the client says it is absent."""
-        window = [t.lower_ for t in doc[max(start - 4, 0):start]]
+        window = [t.lower_ for t in doc[max(start - 4, 0) : start]]
         if any(word in _NEGATORS for word in window[-3:]):
             return True
         # "not unbearable", "isn't getting worse": a "not" just before, or one word before

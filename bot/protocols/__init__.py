@@ -2,6 +2,7 @@
 
 This is the edge that reads files; bot.recovery.protocol stays pure.
 """
+
 from __future__ import annotations
 
 from functools import lru_cache

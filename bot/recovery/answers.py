@@ -5,6 +5,7 @@ The words of guidance come from the protocol; this module only joins them with
 where the client is ("It has been 16 hours since your treatment yesterday at 5:00 pm")
 and when the next window opens, in the clinic's local time.
 """
+
 from __future__ import annotations
 
 import string
@@ -53,6 +54,7 @@ def fill(template: str, clinic: ClinicCard, **extra: str) -> str:
 
 
 # --- saying times the way people do ----------------------------------------------------
+
 
 def clock_text(moment: datetime) -> str:
     hour = moment.hour % 12 or 12
@@ -132,6 +134,7 @@ def shift_note(point: RecoveryPoint) -> str:
 
 # --- answers -------------------------------------------------------------------------
 
+
 def treatment_lead(treated_at: datetime, now: datetime, tz: tzinfo, hours: float) -> str:
     local = treated_at.astimezone(tz)
     return f"It has been {elapsed_text(hours)} since your treatment {when_text(local, now.astimezone(tz))}."
@@ -159,10 +162,7 @@ def answer_topic(
     parts.append(fill(window.guidance, clinic))
     upcoming, opens = point.next_window, point.next_opens_at
     if upcoming is not None and opens is not None and not upcoming.refer and upcoming.summary:
-        parts.append(
-            f"{_capital(upcoming.summary)} from {at_text(opens, local_now)}."
-            + shift_note(point)
-        )
+        parts.append(f"{_capital(upcoming.summary)} from {at_text(opens, local_now)}." + shift_note(point))
     return Reply(" ".join(parts), topic=topic.name, refer=window.refer, window_start=window.start)
 
 
@@ -212,9 +212,7 @@ def answer_conditions(protocol: Protocol, text: str, clinic: ClinicCard) -> Repl
     if not found and topic is not None:
         return Reply(fill(topic.windows[0].guidance, clinic), topic="contraindications")
     lines = " ".join(condition.line for condition in found)
-    return Reply(
-        fill(protocol.phrase("condition_found"), clinic, line=lines), topic="contraindications"
-    )
+    return Reply(fill(protocol.phrase("condition_found"), clinic, line=lines), topic="contraindications")
 
 
 def topics_in(text: str, names: Iterable[str], keywords: dict) -> list[str]:

@@ -4,6 +4,7 @@ Windows are measured in elapsed hours, so every computation goes through UTC:
 subtracting two datetimes that share a ZoneInfo compares wall clocks and is wrong
 across a daylight-saving change. "Now" is always passed in.
 """
+
 from __future__ import annotations
 
 import math

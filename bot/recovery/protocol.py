@@ -3,6 +3,7 @@
 Pure: functions take YAML text or mappings, never paths, so the store and the CLI
 decide where a protocol comes from. Every error names its source and topic.
 """
+
 from __future__ import annotations
 
 import re
@@ -239,9 +240,7 @@ def _check_coverage(windows: Sequence[Window], where: str) -> None:
         if window.start < expected:
             raise ProtocolError(f"{where}: windows overlap at {format_hours(window.start)}")
         if window.start > expected:
-            raise ProtocolError(
-                f"{where}: no window covers {format_hours(expected)} to {format_hours(window.start)}"
-            )
+            raise ProtocolError(f"{where}: no window covers {format_hours(expected)} to {format_hours(window.start)}")
         if window.end is None:
             if window is not ordered[-1]:
                 raise ProtocolError(f"{where}: only the last window may be open-ended")

@@ -5,6 +5,7 @@ Recording the same booking twice changes nothing: a treatment is the same one wh
 booking id matches (then its time, status and area follow the booking) or, without a
 booking id, when the client already has a treatment at that exact time.
 """
+
 from __future__ import annotations
 
 import enum
@@ -57,9 +58,7 @@ def record(session: Session, booking: Booking, now: datetime) -> Recorded:
         else queries.treatment_at(session, client, booking.performed_at)
     )
     if existing is None:
-        treatments.add(
-            session, client, booking.performed_at, booking.area, booking.status, booking.booking_id, now=now
-        )
+        treatments.add(session, client, booking.performed_at, booking.area, booking.status, booking.booking_id, now=now)
         return Recorded(Outcome.added, new_client)
     if existing.client_id != client.id:
         raise InvalidValue(f"booking_id {booking.booking_id!r} is already recorded for another client")

@@ -3,6 +3,7 @@
 Opting out cancels the client's pending follow-ups and opting back in revives those
 still ahead, in the same unit of work as the change itself.
 """
+
 from __future__ import annotations
 
 from datetime import datetime

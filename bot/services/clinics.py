@@ -1,4 +1,5 @@
 """Adding a clinic and changing what it shows."""
+
 from __future__ import annotations
 
 from typing import Optional

@@ -1,4 +1,5 @@
 """What a conversation leaves for the clinic's staff: alerts (the worker texts them)."""
+
 from __future__ import annotations
 
 from datetime import datetime

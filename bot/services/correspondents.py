@@ -7,6 +7,7 @@ are several nobody is guessed (answers get no clinic; a STOP reaches them all). 
 verified client id, or an anonymous visitor's clinic slug. A database that holds a
 single clinic lends it to whoever cannot be placed.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field

@@ -10,6 +10,7 @@ span lines, which names, phones and times never do. Each row is imported in its 
 savepoint: a rejected row leaves no trace and loses none of the good ones. Each row is
 a booking (bot/services/bookings.py), so importing the same file twice changes nothing.
 """
+
 from __future__ import annotations
 
 import csv

@@ -3,6 +3,7 @@
 Every change brings the client's follow-ups in step in the same unit of work, and the
 rule about when a treatment may be done is checked here and only here.
 """
+
 from __future__ import annotations
 
 from datetime import datetime, timezone

@@ -9,6 +9,7 @@ new one, generate a draft and then edit it by hand:
     python -c "from alembic import command; from bot.store.db import alembic_config; \
 command.revision(alembic_config('sqlite:///var/aftercare.db'), 'what changed', autogenerate=True)"
 """
+
 from __future__ import annotations
 
 from contextlib import contextmanager

@@ -1,5 +1,6 @@
 """What the store and the domain services refuse, as exceptions with one-line messages
 the CLI prints as they are."""
+
 from __future__ import annotations
 
 

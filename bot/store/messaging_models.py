@@ -6,6 +6,7 @@ place a Twilio MessageSid is looked up (status callbacks, duplicate webhooks), a
 rows with transport "outbox", the local outbox used when no Twilio account is set.
 Statuses, directions and transports are stored as their enum values.
 """
+
 from __future__ import annotations
 
 import enum

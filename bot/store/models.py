@@ -3,6 +3,7 @@
 Migrations (bot/store/migrations) are written by hand to match these models;
 tests/store/test_migrations.py fails when the two drift apart.
 """
+
 from __future__ import annotations
 
 import enum
@@ -293,9 +294,7 @@ class Treatment(_Checked, Base):
     client = relationship("Client", back_populates="treatments")
 
     __table_args__ = (
-        ForeignKeyConstraint(
-            ["clinic_id", "client_id"], ["clients.clinic_id", "clients.id"], ondelete="CASCADE"
-        ),
+        ForeignKeyConstraint(["clinic_id", "client_id"], ["clients.clinic_id", "clients.id"], ondelete="CASCADE"),
         UniqueConstraint("clinic_id", "external_ref"),
         Index("ix_treatments_client_id_performed_at", "client_id", "performed_at"),
     )

@@ -3,6 +3,7 @@
 Each takes the caller's session; the caller's session_scope decides when to commit.
 Rules about what may be written (and what must follow a write) live in bot/services.
 """
+
 from __future__ import annotations
 
 from datetime import datetime

@@ -1,5 +1,6 @@
 """What the web channel serves besides the conversation: the widget file, the demo clinic
 page, and a clinic's public card. Only public clinic facts; never a client's."""
+
 from __future__ import annotations
 
 import html

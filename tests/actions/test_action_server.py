@@ -1,4 +1,5 @@
 """The action server answers the Rasa server alone: requests without its token get 401."""
+
 from __future__ import annotations
 
 import os
@@ -23,8 +24,13 @@ def action_server(tmp_path_factory):
     port = free_port()
     env = dict(os.environ, AFTERCARE_DATA_DIR=str(data_dir), DATABASE_URL=f"sqlite:///{data_dir / 'a.db'}")
     env.pop("ACTION_SERVER_TOKEN", None)
-    proc = subprocess.Popen([sys.executable, "-m", "actions", "--port", str(port)], cwd=ROOT, env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "actions", "--port", str(port)],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and proc.poll() is None:

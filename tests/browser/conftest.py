@@ -1,6 +1,7 @@
 """Debian's Chromium driven by Playwright (never a downloaded browser), and a stub
 assistant: the real web channel served with an `on_new_message` that answers from the
 test database, so the widget can be checked without a trained model."""
+
 from __future__ import annotations
 
 import sys
@@ -27,8 +28,14 @@ from bot.store.models import Client
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
 ]
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 800}

@@ -1,6 +1,7 @@
 """The widget in a real Chromium, on a clinic's page, against the real web channel with
 a stub assistant (tests/browser/conftest.py): rendering, identity, reloads, keyboard,
 ARIA, phone width, and what happens when the server is gone."""
+
 from __future__ import annotations
 
 import json
@@ -17,9 +18,7 @@ from bot.store.models import Client
 
 
 def link_token(stub, client_id=None, now=None) -> str:
-    return links.issue_link_token(
-        SECRET, client_id or stub.world.ana_id, "glow", now or datetime.now(timezone.utc), 14
-    )
+    return links.issue_link_token(SECRET, client_id or stub.world.ana_id, "glow", now or datetime.now(timezone.utc), 14)
 
 
 def test_one_tag_shows_the_clinic_name_and_colour(stub, page):
@@ -165,7 +164,11 @@ def test_at_phone_width_the_chat_fills_the_screen(stub, phone_page, tmp_path):
     launcher(page).tap()
     expect(dialog(page)).to_be_visible()
     assert dialog(page).bounding_box() == {"x": 0, "y": 0, "width": 390, "height": 844}
-    for control in (message_box(page), page.get_by_role("button", name="Send message"), page.get_by_role("button", name="Close chat")):
+    for control in (
+        message_box(page),
+        page.get_by_role("button", name="Send message"),
+        page.get_by_role("button", name="Close chat"),
+    ):
         area = control.bounding_box()
         assert area["height"] >= 44 and area["x"] >= 0 and area["x"] + area["width"] <= 390
         assert area["y"] >= 0 and area["y"] + area["height"] <= 844

@@ -1,6 +1,7 @@
 """The widget against the real assistant (`assistant_server`: the trained model, the action
 server and `rasa run --credentials credentials.yml`, seeded with the demo clinic and Ana).
 The personal link comes from `aftercare link`, as a clinic would send it."""
+
 from __future__ import annotations
 
 import json

@@ -1,4 +1,5 @@
 """The widget as a test sees it: its parts by role and name, inside its shadow root."""
+
 from __future__ import annotations
 
 import re

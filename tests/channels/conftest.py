@@ -2,6 +2,7 @@
 fake Twilio REST server it answers through (whose status callbacks reach the channel, as
 behind a proxy), and helpers to post webhooks as Twilio does: the parameters Twilio sends,
 form-encoded, signed over the bytes that are sent."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -35,19 +36,29 @@ class SmsLine:
         self.sid_counter += 1
         return f"{prefix}{self.sid_counter:032x}"
 
-    def inbound(self, body: str = "", sender: str = sms_world.CLIENT_PHONE, to: str = sms_world.CLINIC_SMS,
-                media=(), **shape) -> list:
+    def inbound(
+        self, body: str = "", sender: str = sms_world.CLIENT_PHONE, to: str = sms_world.CLINIC_SMS, media=(), **shape
+    ) -> list:
         """An inbound SMS (or MMS, with `media`: (content type, URL) pairs) exactly as Twilio
         posts it: every parameter, in Twilio's order, unknown places as empty fields."""
         sid = self.next_sid("MM" if media else "SM")
         return twilio_server.inbound_params(self.twilio.account_sid, sid, sender, to, body, media, **shape)
 
-    def text(self, body: str = "", sender: str = sms_world.CLIENT_PHONE, to: str = sms_world.CLINIC_SMS, **extra) -> dict:
+    def text(
+        self, body: str = "", sender: str = sms_world.CLIENT_PHONE, to: str = sms_world.CLINIC_SMS, **extra
+    ) -> dict:
         """The same as a dict, `extra` replacing or adding parameters."""
         return {**dict(self.inbound(body, sender, to)), **extra}
 
-    def post(self, params, path: str = WEBHOOK, signed: bool = True, token: Optional[str] = None,
-             signed_url: Optional[str] = None, timeout: float = 20) -> requests.Response:
+    def post(
+        self,
+        params,
+        path: str = WEBHOOK,
+        signed: bool = True,
+        token: Optional[str] = None,
+        signed_url: Optional[str] = None,
+        timeout: float = 20,
+    ) -> requests.Response:
         """POST `params` (a dict or (name, value) pairs) form-encoded, signed over those
         pairs for the public URL of `path` (which may carry a query string)."""
         signature = None
@@ -55,8 +66,14 @@ class SmsLine:
             signature = sms_world.sign(signed_url or sms_world.PUBLIC_URL + path, params, token or self.token)
         return self.send(twilio_server.form_body(params), signature, path, timeout=timeout)
 
-    def send(self, body: bytes, signature: Optional[str], path: str = WEBHOOK, content_type: Optional[str] = FORM_TYPE,
-             timeout: float = 20) -> requests.Response:
+    def send(
+        self,
+        body: bytes,
+        signature: Optional[str],
+        path: str = WEBHOOK,
+        content_type: Optional[str] = FORM_TYPE,
+        timeout: float = 20,
+    ) -> requests.Response:
         """POST these very bytes."""
         headers = {}
         if signature is not None:
@@ -85,7 +102,9 @@ def make_line(engine, db_url, tmp_path, twilio):
     settings = sms_world.make_settings(db_url, tmp_path / "data", twilio)
     servers = []
 
-    def make(reply=None, delay: float = 0, bot_timeout: float = 5.0, budget: float = 12.0, settings=settings) -> SmsLine:
+    def make(
+        reply=None, delay: float = 0, bot_timeout: float = 5.0, budget: float = 12.0, settings=settings
+    ) -> SmsLine:
         recorder = Recorder(reply, delay)
         channel = SignedTwilioInput(settings=settings, engine=engine, bot_timeout=bot_timeout, budget=budget)
         server = serving(channel_app(channel, recorder))

@@ -1,6 +1,7 @@
 """The signed Twilio SMS channel over real HTTP: signatures, carrier keywords, photos,
 failures inside the assistant, long and odd texts, status callbacks. Replies are checked
 at the fake Twilio REST server they are sent through."""
+
 import time
 
 import pytest
@@ -66,8 +67,14 @@ def test_unsigned_and_forged_requests_get_403_and_change_nothing(line):
     ]
     signature = sms_world.sign(sms_world.PUBLIC_URL + "/webhooks/twilio/webhook", question, line.token)
     tampered["Body"] = "STOP"
-    attempts.append(requests.post(line.base_url + "/webhooks/twilio/webhook", data=tampered,
-                                  headers={"X-Twilio-Signature": signature}, timeout=10))
+    attempts.append(
+        requests.post(
+            line.base_url + "/webhooks/twilio/webhook",
+            data=tampered,
+            headers={"X-Twilio-Signature": signature},
+            timeout=10,
+        )
+    )
     assert [r.status_code for r in attempts] == [403] * len(attempts)
     assert line.recorder.messages == [] and line.twilio.attempts == 0
     assert client_of(line).opted_out is False and sorted(followup_states(line)) == planned
@@ -93,7 +100,10 @@ def test_a_signed_text_is_answered_through_the_rest_api(line):
     [sent] = line.twilio.messages
     assert (sent["from"], sent["to"], sent["body"]) == (CLINIC_SMS, CLIENT_PHONE, "You said: can I wear makeup?")
     assert sent["status_callback"] == "https://sms.example/webhooks/twilio/status"
-    assert [(m.direction, m.sid) for m in logged(line)] == [(Direction.inbound, "SM" + "%032x" % 1), (Direction.outbound, sent["sid"])]
+    assert [(m.direction, m.sid) for m in logged(line)] == [
+        (Direction.inbound, "SM" + "%032x" % 1),
+        (Direction.outbound, sent["sid"]),
+    ]
 
 
 def test_a_long_reply_goes_out_in_numbered_parts_in_order(make_line):
@@ -115,7 +125,9 @@ def test_stop_opts_out_cancels_followups_and_sends_nothing(line, word):
     assert_answered(line.post(line.text(word)))
     client = client_of(line)
     assert client.opted_out is True and client.opted_out_at is not None
-    assert set(followup_states(line)) <= {JobStatus.cancelled, "skipped"} and JobStatus.cancelled in followup_states(line)
+    assert set(followup_states(line)) <= {JobStatus.cancelled, "skipped"} and JobStatus.cancelled in followup_states(
+        line
+    )
     assert line.recorder.messages == [] and line.twilio.attempts == 0  # Twilio confirms, not us
 
 
@@ -145,8 +157,14 @@ def test_help_answers_with_the_clinics_name_and_phone(line):
 
 def test_a_photo_is_acknowledged_and_handed_to_the_staff_unjudged(line):
     urls = [f"https://api.twilio.com/2010-04-01/Accounts/AC1/Messages/MM1/Media/ME{n}" for n in (1, 2)]
-    params = line.text("is this normal?", NumMedia="2", MediaUrl0=urls[0], MediaUrl1=urls[1],
-                       MediaContentType0="image/jpeg", MediaContentType1="image/jpeg")
+    params = line.text(
+        "is this normal?",
+        NumMedia="2",
+        MediaUrl0=urls[0],
+        MediaUrl1=urls[1],
+        MediaContentType0="image/jpeg",
+        MediaContentType1="image/jpeg",
+    )
     assert_answered(line.post(params))
     assert line.recorder.messages == []  # the assistant never sees (or judges) a photo
     [(kind, note)] = alerts(line)
@@ -216,8 +234,12 @@ def test_a_reply_refused_as_unsubscribed_records_the_opt_out(line):
 
 def status(line, sid, state, code=""):
     """A status callback for `sid` as Twilio posts it (ErrorCode empty unless `code`)."""
-    message = line.twilio.fetch(sid) or {"sid": sid, "to": CLIENT_PHONE, "from": CLINIC_SMS,
-                                         "account_sid": line.twilio.account_sid}
+    message = line.twilio.fetch(sid) or {
+        "sid": sid,
+        "to": CLIENT_PHONE,
+        "from": CLINIC_SMS,
+        "account_sid": line.twilio.account_sid,
+    }
     return twilio_server.status_params(message, state, code)
 
 

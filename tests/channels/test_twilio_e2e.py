@@ -3,6 +3,7 @@ the demo clinic and client (tests/assistant.py, as the `assistant_server` fixtur
 it), with TWILIO_* pointing at the fake Twilio server. A signed SMS from the demo client,
 with every parameter Twilio sends (empty ones included), gets its day-aware answer through
 the Messages API, whose status callbacks the server takes; a forged one gets 403."""
+
 from __future__ import annotations
 
 import pytest
@@ -32,8 +33,9 @@ def post(running, params, token):
 
 def test_a_signed_sms_gets_its_day_aware_answer_and_a_forged_one_403(sms_assistant):
     running, twilio = sms_assistant
-    params = inbound_params(twilio.account_sid, "SM" + "e2e".rjust(32, "0"), DEMO_CLIENT, DEMO_CLINIC,
-                            "can I wear makeup?")
+    params = inbound_params(
+        twilio.account_sid, "SM" + "e2e".rjust(32, "0"), DEMO_CLIENT, DEMO_CLINIC, "can I wear makeup?"
+    )
 
     forged = post(running, params, "not-the-token")
     assert forged.status_code == 403 and twilio.attempts == 0

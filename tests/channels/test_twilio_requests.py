@@ -2,6 +2,7 @@
 fields, form-encoded, signed over the bytes that go on the wire (the signature computed
 here the way Twilio documents it, not by the validator under test). Each is accepted and
 drives the handling; any change made after signing gets 403 and changes nothing."""
+
 import json
 
 import pytest
@@ -20,13 +21,22 @@ EMPTY = '<?xml version="1.0" encoding="UTF-8"?><Response/>'
 ON_POSTGRESQL = pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
 SERVICE = "MG" + "5" * 32
 MANHATTAN = ("NEW YORK", "NY", "10013", "US")
-ADD_ONS = json.dumps({
-    "status": "successful", "message": None, "code": None,
-    "results": {"ibm_watson_sentiment": {
-        "request_sid": "XR" + "7" * 32, "status": "successful", "message": None, "code": None,
-        "result": {"docSentiment": {"type": "neutral", "score": "0.0"}, "language": "en"},
-    }},
-})
+ADD_ONS = json.dumps(
+    {
+        "status": "successful",
+        "message": None,
+        "code": None,
+        "results": {
+            "ibm_watson_sentiment": {
+                "request_sid": "XR" + "7" * 32,
+                "status": "successful",
+                "message": None,
+                "code": None,
+                "result": {"docSentiment": {"type": "neutral", "score": "0.0"}, "language": "en"},
+            }
+        },
+    }
+)
 
 
 def alerts(line):
@@ -37,7 +47,9 @@ def alerts(line):
 def replies(line):
     """(status, error code) of each text we sent, in order."""
     with session_scope(line.engine) as session:
-        rows = session.scalars(select(SmsMessage).where(SmsMessage.direction == Direction.outbound).order_by(SmsMessage.id))
+        rows = session.scalars(
+            select(SmsMessage).where(SmsMessage.direction == Direction.outbound).order_by(SmsMessage.id)
+        )
         return [(r.status, r.error_code) for r in rows]
 
 
@@ -65,7 +77,10 @@ def assert_answered(response):
 TEXTS = {
     "empty location fields": ("can I wear makeup yet?", {}, WEBHOOK),
     "Messaging Service, the clinic's number located, an AddOns JSON value": (
-        "is peeling normal on day 3?", {"service_sid": SERVICE, "to_place": MANHATTAN, "add_ons": ADD_ONS}, WEBHOOK),
+        "is peeling normal on day 3?",
+        {"service_sid": SERVICE, "to_place": MANHATTAN, "add_ons": ADD_ONS},
+        WEBHOOK,
+    ),
     "non-ASCII and + & = % in the body": ("día 2 😊 peeling + itchy = normal? 50% better & SPF=30, a+b", {}, WEBHOOK),
     "a webhook URL with a query string": ("can I exercise?", {}, WEBHOOK + "?clinic=glow&via=sms%20in"),
 }
@@ -125,14 +140,25 @@ def test_the_local_twilio_calls_back_as_twilio_does_and_is_heard(line, error_cod
     assert [dict(c["params"])["MessageStatus"] for c in calls] == ["sent", final[0]]
     assert [c["status"] for c in calls] == [204, 204]
     assert {name for name, _ in calls[0]["params"]} == {
-        "ErrorCode", "SmsSid", "SmsStatus", "MessageStatus", "ChannelToAddress", "To", "MessageSid", "AccountSid",
-        "From", "ApiVersion"}
+        "ErrorCode",
+        "SmsSid",
+        "SmsStatus",
+        "MessageStatus",
+        "ChannelToAddress",
+        "To",
+        "MessageSid",
+        "AccountSid",
+        "From",
+        "ApiVersion",
+    }
     assert dict(calls[0]["params"])["ErrorCode"] == "" and "RawDlrDoneDate" in dict(calls[1]["params"])
     assert replies(line) == [final]
 
 
 @ON_POSTGRESQL
-@pytest.mark.parametrize("content_type", ["application/x-www-form-urlencoded", "Application/X-WWW-Form-Urlencoded;charset=utf-8"])
+@pytest.mark.parametrize(
+    "content_type", ["application/x-www-form-urlencoded", "Application/X-WWW-Form-Urlencoded;charset=utf-8"]
+)
 def test_other_spellings_of_the_form_content_type_are_accepted(line, content_type):
     params = line.inbound("can I wear makeup?")
     signature = sms_world.sign(PUBLIC_URL + WEBHOOK, params, line.token)
@@ -141,6 +167,7 @@ def test_other_spellings_of_the_form_content_type_are_accepted(line, content_typ
 
 # Refused: changed after signing
 
+
 def _set(name, value):
     return lambda pairs: [(k, value if k == name else v) for k, v in pairs]
 
@@ -148,7 +175,9 @@ def _set(name, value):
 TAMPERINGS = {
     "a parameter added": lambda pairs, read, empty: pairs + [("OptOutType", "STOP")],
     "a parameter it reads blanked": lambda pairs, read, empty: _set(read, "")(pairs),
-    "an empty parameter filled": lambda pairs, read, empty: _set(empty, "21610" if empty == "ErrorCode" else "STOP")(pairs),
+    "an empty parameter filled": lambda pairs, read, empty: _set(empty, "21610" if empty == "ErrorCode" else "STOP")(
+        pairs
+    ),
     "an empty parameter dropped": lambda pairs, read, empty: [(k, v) for k, v in pairs if k != empty],
     # The signature cannot tell: the validator counts a repeated value once.
     "a parameter it reads sent twice": lambda pairs, read, empty: pairs + [(read, dict(pairs)[read])],
@@ -198,8 +227,14 @@ def test_a_repeated_parameter_it_reads_is_refused_in_either_order(line):
     # Twilio never repeats Body. If a signed request did, its values could be swapped
     # without changing the signature (they are signed sorted), so neither order is read.
     pairs = line.inbound("can I wear makeup?", sender_place=MANHATTAN, to_place=MANHATTAN) + [("Body", "STOP")]
-    swapped = [("Body", "STOP") if (k, v) == ("Body", "can I wear makeup?") else
-               ("Body", "can I wear makeup?") if (k, v) == ("Body", "STOP") else (k, v) for k, v in pairs]
+    swapped = [
+        ("Body", "STOP")
+        if (k, v) == ("Body", "can I wear makeup?")
+        else ("Body", "can I wear makeup?")
+        if (k, v) == ("Body", "STOP")
+        else (k, v)
+        for k, v in pairs
+    ]
     url = PUBLIC_URL + WEBHOOK
     signature = sms_world.sign(url, pairs, line.token)
     assert sms_world.sign(url, swapped, line.token) == signature
@@ -209,6 +244,7 @@ def test_a_repeated_parameter_it_reads_is_refused_in_either_order(line):
 
 
 # Refused: not a body Twilio sends (never a server error)
+
 
 @ON_POSTGRESQL
 def test_bodies_twilio_does_not_send_are_refused(line):
@@ -235,7 +271,14 @@ def test_bodies_twilio_does_not_send_are_refused(line):
 
 def test_the_signature_is_twilios_documented_one():
     # The worked example of Twilio's webhook security documentation.
-    params = {"CallSid": "CA1234567890ABCDE", "Caller": "+12349013030", "Digits": "1234", "From": "+12349013030",
-              "To": "+18005551212"}
-    assert twilio_server.signature("https://mycompany.com/myapp.php?foo=1&bar=2", params, "12345") == \
-        "0/KCTR6DLpKmkAf8muzZqo1nDgQ="
+    params = {
+        "CallSid": "CA1234567890ABCDE",
+        "Caller": "+12349013030",
+        "Digits": "1234",
+        "From": "+12349013030",
+        "To": "+18005551212",
+    }
+    assert (
+        twilio_server.signature("https://mycompany.com/myapp.php?foo=1&bar=2", params, "12345")
+        == "0/KCTR6DLpKmkAf8muzZqo1nDgQ="
+    )

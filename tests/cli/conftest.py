@@ -1,4 +1,5 @@
 """Running `aftercare` in-process against the test database."""
+
 from __future__ import annotations
 
 import pytest

@@ -1,4 +1,5 @@
 """`aftercare clinic|client|treatment` against SQLite and PostgreSQL."""
+
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -9,8 +10,18 @@ from bot.cli import main
 from bot.store import queries
 from bot.store.db import make_engine, session_scope
 
-GLOW = ["clinic", "add", "--slug", "glow", "--name", "Glow Skin Studio", "--timezone", "America/New_York",
-        "--phone", "+12125550100"]
+GLOW = [
+    "clinic",
+    "add",
+    "--slug",
+    "glow",
+    "--name",
+    "Glow Skin Studio",
+    "--timezone",
+    "America/New_York",
+    "--phone",
+    "+12125550100",
+]
 
 
 def stored(db_url, action):
@@ -33,8 +44,20 @@ def test_clinic_add_and_list(cli, db_url):
     result = cli(*GLOW, "--booking-url", "https://glow.example/book", "--sms-number", "2125550199")
     assert result.exit_code == 0, result.output
     assert result.stdout == "added clinic glow: Glow Skin Studio, America/New_York, +12125550100, protocol default\n"
-    result = cli("clinic", "add", "--slug", "bright", "--name", "Bright Skin", "--timezone", "Europe/London",
-                 "--phone", "+442071838750", "--protocol", str(example))
+    result = cli(
+        "clinic",
+        "add",
+        "--slug",
+        "bright",
+        "--name",
+        "Bright Skin",
+        "--timezone",
+        "Europe/London",
+        "--phone",
+        "+442071838750",
+        "--protocol",
+        str(example),
+    )
     assert result.exit_code == 0, result.output
     assert "protocol custom (Seed 004 clinic (late sunscreen))" in result.stdout
 
@@ -119,8 +142,20 @@ def test_treatment_add(cli, glow, db_url):
         "recorded done treatment (face) for Ana Diaz (+12125550123) at glow: 2024-05-01 14:00 EDT (18:00 UTC)\n"
     )
     later = (datetime.now(timezone.utc) + timedelta(days=30)).strftime("%Y-%m-%dT%H:%M:00+00:00")
-    result = cli("treatment", "add", "--phone", "+12125550123", "--at", later, "--status", "booked",
-                 "--area", "Neck", "--clinic", "glow")
+    result = cli(
+        "treatment",
+        "add",
+        "--phone",
+        "+12125550123",
+        "--at",
+        later,
+        "--status",
+        "booked",
+        "--area",
+        "Neck",
+        "--clinic",
+        "glow",
+    )
     assert result.exit_code == 0, result.output
     treatments = stored(db_url, lambda s: queries.client_by_phone(s, "+12125550123").treatments)
     assert [(t.status.value, t.area) for t in treatments] == [("done", "face"), ("booked", "neck")]
@@ -152,8 +187,21 @@ def test_treatment_add_refuses_bad_input_and_writes_nothing(cli, glow, row_count
 
 
 def test_treatment_add_for_a_number_at_two_clinics_needs_the_clinic(cli, glow, row_counts, one_line_error):
-    assert cli("clinic", "add", "--slug", "bright", "--name", "Bright", "--timezone", "Europe/London",
-               "--phone", "+442071838750").exit_code == 0
+    assert (
+        cli(
+            "clinic",
+            "add",
+            "--slug",
+            "bright",
+            "--name",
+            "Bright",
+            "--timezone",
+            "Europe/London",
+            "--phone",
+            "+442071838750",
+        ).exit_code
+        == 0
+    )
     assert cli("client", "add", "--clinic", "bright", "--name", "Ana", "--phone", "+12125550123").exit_code == 0
     before = row_counts()
     error = one_line_error(cli("treatment", "add", "--phone", "+12125550123", "--at", "2024-05-01 14:00"))

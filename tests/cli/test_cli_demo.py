@@ -1,4 +1,5 @@
 """`aftercare demo seed`: the demo data, idempotently."""
+
 from datetime import datetime, timedelta, timezone
 
 from bot.store import queries
@@ -26,7 +27,11 @@ def test_seed_creates_the_demo_clinic_and_client(cli, db_url):
     assert "added a done treatment 6 hours ago" in result.stdout
     clinic, ana, treatment = demo_state(db_url)
     assert (clinic.name, clinic.timezone, clinic.phone, clinic.booking_url) == (
-        "Glow Skin Studio", "America/New_York", "+12125550100", "https://glow.example/book")
+        "Glow Skin Studio",
+        "America/New_York",
+        "+12125550100",
+        "https://glow.example/book",
+    )
     assert ana.name == "Ana Diaz" and ana.clinic_id == clinic.id
     age = datetime.now(timezone.utc) - treatment.performed_at
     assert timedelta(hours=5, minutes=59) < age < timedelta(hours=6, minutes=1)
@@ -40,7 +45,16 @@ def test_seed_twice_creates_nothing_new(cli, db_url, row_counts):
     assert "demo clinic glow already exists" in result.stdout
     assert "demo client Ana Diaz (+12125550123) already exists" in result.stdout
     assert "moved the demo treatment to 6 hours ago" in result.stdout
-    assert row_counts() == counts == {
-        "clinics": 1, "clients": 1, "treatments": 1, "alerts": 0,
-        "followups": 5, "alert_deliveries": 0, "sms_messages": 0,  # one row per protocol step
-    }
+    assert (
+        row_counts()
+        == counts
+        == {
+            "clinics": 1,
+            "clients": 1,
+            "treatments": 1,
+            "alerts": 0,
+            "followups": 5,
+            "alert_deliveries": 0,
+            "sms_messages": 0,  # one row per protocol step
+        }
+    )

@@ -1,4 +1,5 @@
 """Every command answers --help; `python -m bot` is the same command."""
+
 import subprocess
 import sys
 from pathlib import Path
@@ -24,8 +25,14 @@ PATHS = list(command_paths(main))
 
 def test_the_expected_commands_exist():
     assert {" ".join(path) for path in PATHS} >= {
-        "clinic add", "clinic list", "client add", "treatment add", "import",
-        "protocol show", "protocol check", "demo seed",
+        "clinic add",
+        "clinic list",
+        "client add",
+        "treatment add",
+        "import",
+        "protocol show",
+        "protocol check",
+        "demo seed",
     }
 
 

@@ -1,4 +1,5 @@
 """`aftercare import FILE.csv`: exit codes, reported lines, kept rows, re-import."""
+
 import pytest
 
 HEADER = "clinic,name,phone,treatment_at,area,status,booking_id"
@@ -6,8 +7,9 @@ HEADER = "clinic,name,phone,treatment_at,area,status,booking_id"
 
 @pytest.fixture
 def glow(cli):
-    result = cli("clinic", "add", "--slug", "glow", "--name", "Glow", "--timezone", "America/New_York",
-                 "--phone", "+12125550100")
+    result = cli(
+        "clinic", "add", "--slug", "glow", "--name", "Glow", "--timezone", "America/New_York", "--phone", "+12125550100"
+    )
     assert result.exit_code == 0, result.output
 
 

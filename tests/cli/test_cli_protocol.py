@@ -1,4 +1,5 @@
 """`aftercare protocol show|check`."""
+
 import re
 
 import pytest
@@ -40,8 +41,23 @@ def test_show_at_hours_gives_one_line_per_topic(cli):
 
 def test_show_a_clinic_protocol(cli):
     example = protocols.example_path("seed004_late_sunscreen.yml")
-    assert cli("clinic", "add", "--slug", "bright", "--name", "Bright", "--timezone", "Europe/London",
-               "--phone", "+442071838750", "--protocol", str(example)).exit_code == 0
+    assert (
+        cli(
+            "clinic",
+            "add",
+            "--slug",
+            "bright",
+            "--name",
+            "Bright",
+            "--timezone",
+            "Europe/London",
+            "--phone",
+            "+442071838750",
+            "--protocol",
+            str(example),
+        ).exit_code
+        == 0
+    )
     result = cli("protocol", "show", "--clinic", "bright", "--at-hours", "6")
     assert result.exit_code == 0, result.output
     sun = next(line for line in result.stdout.splitlines() if line.startswith("sun "))

@@ -1,4 +1,5 @@
 """One turn at a time: pure functions of (context, message, now, state)."""
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta
@@ -21,7 +22,9 @@ SUNDAY_3PM = datetime(2026, 11, 22, 15, 0, tzinfo=NEW_YORK)
 
 
 def context(treated_at=None, protocol=PROTOCOL) -> Correspondent:
-    return Correspondent(card=CARD, protocol=protocol, clinic_id=1, client_id=2, first_name="Ana", treated_at=treated_at)
+    return Correspondent(
+        card=CARD, protocol=protocol, clinic_id=1, client_id=2, first_name="Ana", treated_at=treated_at
+    )
 
 
 UNKNOWN = context()
@@ -34,10 +37,13 @@ def alert_kinds(turn) -> list[str]:
 
 # --- asking for the treatment time, confirming it --------------------------------------
 
+
 def test_unknown_treatment_time_asks_when_and_remembers_the_question():
     turn = turns.answer_question(UNKNOWN, "ask_makeup", "can i wear makeup?", NOW, State())
     assert turn.replies == [ASK_WHEN]
-    assert turn.state == State(treatment_time=None, candidate_time=None, pending_topic="ask_makeup", awaiting="treatment_time")
+    assert turn.state == State(
+        treatment_time=None, candidate_time=None, pending_topic="ask_makeup", awaiting="treatment_time"
+    )
     assert turn.alerts == []
 
 
@@ -59,7 +65,9 @@ def test_a_day_without_a_time_says_midday_is_assumed():
 
 
 def test_an_unreadable_date_asks_again_keeping_the_question():
-    turn = turns.read_treatment_time(UNKNOWN, "purple elephant", NOW, State(pending_topic="ask_sun", awaiting="treatment_time"))
+    turn = turns.read_treatment_time(
+        UNKNOWN, "purple elephant", NOW, State(pending_topic="ask_sun", awaiting="treatment_time")
+    )
     assert ASK_WHEN in turn.replies[0]
     assert turn.state == State(None, None, "ask_sun", "treatment_time")
 
@@ -135,6 +143,7 @@ def test_the_whole_exchange():
 
 # --- answers with a known time ----------------------------------------------------------
 
+
 def test_the_stored_treatment_is_used_without_asking():
     turn = turns.answer_question(KNOWN, "ask_makeup", "can i wear makeup?", NOW, State())
     assert ASK_WHEN not in turn.replies and "3:00 pm today" in turn.replies[0]
@@ -164,7 +173,9 @@ def test_an_untimed_topic_needs_no_time():
     assert turn.state.awaiting is None
 
 
-@pytest.mark.parametrize("intent, topic", [("ask_pre_treatment", "pre_treatment"), ("ask_about_treatment", "about_treatment")])
+@pytest.mark.parametrize(
+    "intent, topic", [("ask_pre_treatment", "pre_treatment"), ("ask_about_treatment", "about_treatment")]
+)
 @pytest.mark.parametrize("ctx", [UNKNOWN, KNOWN], ids=["time-unknown", "time-known"])
 def test_topics_without_a_timeline_are_answered_whatever_the_time(ctx, intent, topic):
     turn = turns.answer_question(ctx, intent, "tell me", NOW, State())
@@ -187,11 +198,14 @@ def test_a_refer_window_alerts_the_clinic():
 
 
 def test_an_expected_window_does_not_alert():
-    turn = turns.answer_question(context(treated_at=NOW - timedelta(days=3)), "ask_peeling", "peeling ok?", NOW, State())
+    turn = turns.answer_question(
+        context(treated_at=NOW - timedelta(days=3)), "ask_peeling", "peeling ok?", NOW, State()
+    )
     assert turn.alerts == []
 
 
 # --- topics the protocol does not cover -------------------------------------------------
+
 
 def test_uncovered_topic_gives_no_guidance_and_alerts_the_clinic():
     text = "can i drink wine tonight"
@@ -228,6 +242,7 @@ def test_not_a_question():
 
 # --- red flags and people ----------------------------------------------------------------
 
+
 def test_escalate_gives_the_phone_alerts_and_keeps_the_state():
     state = State(treatment_time=SUNDAY_3PM.isoformat(), pending_topic="ask_makeup", awaiting="treatment_time")
     turn = turns.escalate(UNKNOWN, "there's pus and it's hot", state)
@@ -245,6 +260,7 @@ def test_handover_alerts_human_request():
 
 
 # --- state --------------------------------------------------------------------------------
+
 
 def test_state_from_slots_ignores_other_slots():
     slots = {"treatment_time": "2026-11-22T15:00:00-05:00", "awaiting": "confirmation", "requested_slot": "x"}

@@ -1,6 +1,7 @@
 """`aftercare ask` end to end: the trained model, the actions and the database, as a
 clinic previews them. Asserts facts of the answer (the intent, the recovery hour, the
 local time named), never the exact wording the model produces today."""
+
 from __future__ import annotations
 
 import json
@@ -23,8 +24,9 @@ TREATED = datetime(2026, 11, 20, 14, 30, tzinfo=NEW_YORK)
 
 
 def run(env, *args, stdin=None):
-    return subprocess.run([AFTERCARE, *args], env=env, cwd=ROOT, capture_output=True, text=True,
-                          input=stdin, timeout=600)
+    return subprocess.run(
+        [AFTERCARE, *args], env=env, cwd=ROOT, capture_output=True, text=True, input=stdin, timeout=600
+    )
 
 
 @pytest.fixture(scope="module")
@@ -32,11 +34,24 @@ def env(tmp_path_factory):
     import os
 
     tmp = tmp_path_factory.mktemp("ask")
-    env = dict(os.environ, DATABASE_URL=f"sqlite:///{tmp / 'ask.db'}", TF_CPP_MIN_LOG_LEVEL="2",
-               AFTERCARE_DATA_DIR=str(tmp))
+    env = dict(
+        os.environ, DATABASE_URL=f"sqlite:///{tmp / 'ask.db'}", TF_CPP_MIN_LOG_LEVEL="2", AFTERCARE_DATA_DIR=str(tmp)
+    )
     for args in (
-        ["clinic", "add", "--slug", "glow", "--name", "Glow Skin Studio", "--timezone", "America/New_York",
-         "--phone", "+12125550100", "--booking-url", "https://glow.example/book"],
+        [
+            "clinic",
+            "add",
+            "--slug",
+            "glow",
+            "--name",
+            "Glow Skin Studio",
+            "--timezone",
+            "America/New_York",
+            "--phone",
+            "+12125550100",
+            "--booking-url",
+            "https://glow.example/book",
+        ],
         ["client", "add", "--clinic", "glow", "--name", "Ana Diaz", "--phone", "+1 212 555 0123"],
         ["treatment", "add", "--phone", PHONE, "--at", "2026-11-20 14:30"],
     ):
@@ -149,10 +164,14 @@ def test_every_reported_intent_is_a_topic_name_even_when_the_assistant_asks_to_c
 def test_a_clarified_message_reports_the_models_best_guess():
     from bot.preview import reported_intent
 
-    parsed = {"intent": {"name": "nlu_fallback", "confidence": 0.45},
-              "intent_ranking": [{"name": "nlu_fallback", "confidence": 0.45},
-                                 {"name": "ask_sun", "confidence": 0.31},
-                                 {"name": "ask_makeup", "confidence": 0.29}]}
+    parsed = {
+        "intent": {"name": "nlu_fallback", "confidence": 0.45},
+        "intent_ranking": [
+            {"name": "nlu_fallback", "confidence": 0.45},
+            {"name": "ask_sun", "confidence": 0.31},
+            {"name": "ask_makeup", "confidence": 0.29},
+        ],
+    }
     assert reported_intent(parsed) == {"name": "ask_sun", "confidence": 0.31}
     sure = {"intent": {"name": "ask_makeup", "confidence": 0.9}, "intent_ranking": []}
     assert reported_intent(sure) == {"name": "ask_makeup", "confidence": 0.9}

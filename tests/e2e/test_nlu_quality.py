@@ -1,5 +1,6 @@
 """NLU quality: the kept cross-validated report, and the trained model on two sets of
 messages written differently from the training data (tests/nlu/), none of them trained on."""
+
 from __future__ import annotations
 
 import json
@@ -32,9 +33,23 @@ def test_trained_model_on_held_out_messages(tmp_path, held_out):
     rasa = str(Path(sys.executable).with_name("rasa"))
     env = dict(os.environ, ACTION_SERVER_URL="http://127.0.0.1:9/webhook", TF_CPP_MIN_LOG_LEVEL="2")
     subprocess.run(
-        [rasa, "test", "nlu", "--model", "models/aftercare.tar.gz", "--nlu", f"tests/nlu/{held_out}",
-         "--out", str(tmp_path), "--no-plot"],
-        cwd=ROOT, env=env, check=True, capture_output=True, timeout=900,
+        [
+            rasa,
+            "test",
+            "nlu",
+            "--model",
+            "models/aftercare.tar.gz",
+            "--nlu",
+            f"tests/nlu/{held_out}",
+            "--out",
+            str(tmp_path),
+            "--no-plot",
+        ],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+        timeout=900,
     )
     report = json.loads((tmp_path / "intent_report.json").read_text())
     assert report["macro avg"]["f1-score"] >= MACRO_F1_FLOOR

@@ -3,6 +3,7 @@
 A conversation survives a restart of the Rasa server (another server could pick it up),
 and the lock store in use is Redis. Both services are required: a missing one fails.
 """
+
 from __future__ import annotations
 
 from pathlib import Path

@@ -1,6 +1,7 @@
 """Serving an input channel for tests: a real Sanic server on a free localhost port, run
 from a background thread, with a real `on_new_message` that records what Rasa would
 receive and answers through the message's output channel, as Rasa's agent does."""
+
 from __future__ import annotations
 
 import asyncio
@@ -57,9 +58,7 @@ def serving(app: Sanic) -> Iterator[str]:
     state: dict = {}
 
     async def start() -> None:
-        server = await app.create_server(
-            host="127.0.0.1", port=port, return_asyncio_server=True, access_log=False
-        )
+        server = await app.create_server(host="127.0.0.1", port=port, return_asyncio_server=True, access_log=False)
         await server.startup()
         await server.before_start()
         await server.after_start()

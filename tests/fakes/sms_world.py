@@ -1,5 +1,6 @@
 """A small world for the SMS tests: one clinic with its Twilio number, one client, the
 settings pointing at a test database and (optionally) the fake Twilio server."""
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta
@@ -45,8 +46,14 @@ def make_settings(db_url: str, data_dir: Path, twilio=None, public_url: str = PU
     return config.from_env(env)
 
 
-def add_clinic(session, slug: str = "glow", protocol_yaml: Optional[str] = None, sms_number: Optional[str] = CLINIC_SMS,
-               timezone: str = "America/New_York", phone: str = CLINIC_PHONE):
+def add_clinic(
+    session,
+    slug: str = "glow",
+    protocol_yaml: Optional[str] = None,
+    sms_number: Optional[str] = CLINIC_SMS,
+    timezone: str = "America/New_York",
+    phone: str = CLINIC_PHONE,
+):
     return clinics.add(
         session, slug, "Glow Skin Studio", phone, timezone, "https://glow.example/book", protocol_yaml, sms_number
     )
@@ -94,21 +101,46 @@ def seed_due_followups(engine, count: int, now: datetime) -> list[int]:
         clinic_id = clinic.id
     phones = [f"+1646{n:07d}" for n in range(count)]
     with engine.begin() as connection:
-        connection.execute(insert(Client.__table__), [
-            {"clinic_id": clinic_id, "name": f"Client {n}", "phone": phone, "opted_out": False, "created_at": now}
-            for n, phone in enumerate(phones)
-        ])
+        connection.execute(
+            insert(Client.__table__),
+            [
+                {"clinic_id": clinic_id, "name": f"Client {n}", "phone": phone, "opted_out": False, "created_at": now}
+                for n, phone in enumerate(phones)
+            ],
+        )
         clients = dict(connection.execute(select(Client.phone, Client.id).where(Client.clinic_id == clinic_id)).all())
-        connection.execute(insert(Treatment.__table__), [
-            {"clinic_id": clinic_id, "client_id": clients[phone], "performed_at": now - timedelta(hours=2),
-             "area": "face", "status": TreatmentStatus.done, "created_at": now}
-            for phone in phones
-        ])
-        treatments = dict(connection.execute(select(Treatment.client_id, Treatment.id).where(Treatment.clinic_id == clinic_id)).all())
-        connection.execute(insert(FollowUp.__table__), [
-            {"clinic_id": clinic_id, "client_id": clients[phone], "treatment_id": treatments[clients[phone]],
-             "step_key": BULK_STEP, "status": JobStatus.pending, "due_at": now - timedelta(minutes=1), "attempts": 0,
-             "body": f"message {n}", "created_at": now}
-            for n, phone in enumerate(phones)
-        ])
+        connection.execute(
+            insert(Treatment.__table__),
+            [
+                {
+                    "clinic_id": clinic_id,
+                    "client_id": clients[phone],
+                    "performed_at": now - timedelta(hours=2),
+                    "area": "face",
+                    "status": TreatmentStatus.done,
+                    "created_at": now,
+                }
+                for phone in phones
+            ],
+        )
+        treatments = dict(
+            connection.execute(select(Treatment.client_id, Treatment.id).where(Treatment.clinic_id == clinic_id)).all()
+        )
+        connection.execute(
+            insert(FollowUp.__table__),
+            [
+                {
+                    "clinic_id": clinic_id,
+                    "client_id": clients[phone],
+                    "treatment_id": treatments[clients[phone]],
+                    "step_key": BULK_STEP,
+                    "status": JobStatus.pending,
+                    "due_at": now - timedelta(minutes=1),
+                    "attempts": 0,
+                    "body": f"message {n}",
+                    "created_at": now,
+                }
+                for n, phone in enumerate(phones)
+            ],
+        )
         return list(connection.execute(select(FollowUp.id).where(FollowUp.clinic_id == clinic_id)).scalars())

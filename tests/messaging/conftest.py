@@ -1,4 +1,5 @@
 """The fake Twilio server and settings pointing at the test database."""
+
 from __future__ import annotations
 
 import pytest

@@ -1,4 +1,5 @@
 """Follow-up rows follow their treatments: created, moved, cancelled, skipped, revived."""
+
 from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
@@ -76,7 +77,13 @@ def test_moving_a_treatment_into_the_past_skips_what_is_now_late(session, ana):
     booked.performed_at, booked.status = TREATED - timedelta(days=2), TreatmentStatus.done
     followups.sync_treatment(session, booked, NOW)
     rows = by_step(followups.for_client(session, ana.id))
-    assert [rows[k].status for k in STEPS] == [JobStatus.skipped, JobStatus.skipped, JobStatus.pending, JobStatus.pending, JobStatus.pending]
+    assert [rows[k].status for k in STEPS] == [
+        JobStatus.skipped,
+        JobStatus.skipped,
+        JobStatus.pending,
+        JobStatus.pending,
+        JobStatus.pending,
+    ]
 
 
 def test_cancelling_a_treatment_cancels_what_was_not_sent(session, ana):
@@ -92,7 +99,9 @@ def test_cancelling_a_treatment_cancels_what_was_not_sent(session, ana):
 
     treatment.status = TreatmentStatus.booked  # un-cancelled: what is still ahead comes back
     followups.sync_treatment(session, treatment, NOW)
-    assert {r.status for k, r in by_step(followups.for_client(session, ana.id)).items() if k != "day0_evening"} == {JobStatus.pending}
+    assert {r.status for k, r in by_step(followups.for_client(session, ana.id)).items() if k != "day0_evening"} == {
+        JobStatus.pending
+    }
 
 
 def test_opting_out_cancels_and_opting_back_in_revives_what_is_ahead(session, ana):
@@ -103,7 +112,13 @@ def test_opting_out_cancels_and_opting_back_in_revives_what_is_ahead(session, an
     back = datetime(2024, 5, 3, 12, 0, tzinfo=NY)
     clients.set_opted_out(session, ana, False, back)
     rows = by_step(followups.for_client(session, ana.id))
-    assert [rows[k].status for k in STEPS] == [JobStatus.skipped, JobStatus.skipped, JobStatus.pending, JobStatus.pending, JobStatus.pending]
+    assert [rows[k].status for k in STEPS] == [
+        JobStatus.skipped,
+        JobStatus.skipped,
+        JobStatus.pending,
+        JobStatus.pending,
+        JobStatus.pending,
+    ]
 
 
 def test_a_treatment_for_an_opted_out_client_schedules_nothing(session, ana):
@@ -170,8 +185,23 @@ def test_the_cli_lists_reschedules_and_cancels(db_url, tmp_path, engine):
     def run(*args):
         return runner.invoke(main, list(args), env=env, catch_exceptions=False)
 
-    assert run("clinic", "add", "--slug", "glow", "--name", "Glow", "--timezone", "America/New_York",
-               "--phone", "+12125550100", "--sms-number", "+12125550199").exit_code == 0
+    assert (
+        run(
+            "clinic",
+            "add",
+            "--slug",
+            "glow",
+            "--name",
+            "Glow",
+            "--timezone",
+            "America/New_York",
+            "--phone",
+            "+12125550100",
+            "--sms-number",
+            "+12125550199",
+        ).exit_code
+        == 0
+    )
     assert run("client", "add", "--clinic", "glow", "--name", "Ana Diaz", "--phone", "+12125550123").exit_code == 0
     start = (datetime.now(timezone.utc) + timedelta(days=3)).astimezone(NY).replace(hour=14, minute=0)
     result = run("treatment", "add", "--phone", "+12125550123", "--at", f"{start:%Y-%m-%d %H:%M}", "--status", "booked")

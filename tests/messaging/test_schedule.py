@@ -3,6 +3,7 @@
 America/New_York falls back at 02:00 on 2026-11-01 and springs forward at 02:00 on
 2027-03-14. A "day 1 at 09:00" message must read 09:00 on the clinic's clock either way.
 """
+
 from datetime import datetime, time, timezone
 from zoneinfo import ZoneInfo
 

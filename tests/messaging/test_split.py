@@ -1,4 +1,5 @@
 """Splitting long replies into SMS parts: readable order, never half a word."""
+
 import re
 
 from hypothesis import given, settings

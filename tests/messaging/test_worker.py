@@ -1,6 +1,7 @@
 """The worker, in-process, against the fake Twilio server: each due text goes out once;
 429 and 5xx are retried with backoff, 21610 and 21211 are not; a send whose answer was
 lost is found at Twilio instead of sent again; staff alerts are texted like follow-ups."""
+
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -81,7 +82,8 @@ def test_due_followups_go_out_once_through_the_rest_api(engine, settings, twilio
     with session_scope(engine) as session:
         logged = session.scalars(select(SmsMessage).order_by(SmsMessage.id)).all()
         assert [(m.sid, m.transport, m.purpose, m.body) for m in logged] == [
-            (evening["sid"], Transport.twilio, "followup", evening["body"]), (morning["sid"], Transport.twilio, "followup", morning["body"]),
+            (evening["sid"], Transport.twilio, "followup", evening["body"]),
+            (morning["sid"], Transport.twilio, "followup", morning["body"]),
         ]
 
     again = worker(engine, settings, clock).run(once=True)
@@ -95,16 +97,22 @@ def test_later_steps_go_out_when_their_time_comes(engine, settings, twilio, cloc
     assert twilio.messages[-1]["body"].startswith("Hi Ana, some dryness and flaking")
 
 
-def test_without_twilio_the_texts_land_in_the_outbox_once(engine, offline_settings, twilio, clock, world, db_url, tmp_path):
+def test_without_twilio_the_texts_land_in_the_outbox_once(
+    engine, offline_settings, twilio, clock, world, db_url, tmp_path
+):
     assert worker(engine, offline_settings, clock).run(once=True).sent == 2
     assert worker(engine, offline_settings, clock).run(once=True).sent == 0
     assert twilio.attempts == 0
     with session_scope(engine) as session:
         outbox = session.scalars(select(SmsMessage)).all()
         assert {m.transport for m in outbox} == {Transport.outbox} and len(outbox) == 2
-        assert {r.sid for r in session.scalars(select(FollowUp).where(FollowUp.status == JobStatus.sent))} == {m.sid for m in outbox}
+        assert {r.sid for r in session.scalars(select(FollowUp).where(FollowUp.status == JobStatus.sent))} == {
+            m.sid for m in outbox
+        }
 
-    shown = CliRunner().invoke(main, ["outbox", "--limit", "5"], env={"DATABASE_URL": db_url, "AFTERCARE_DATA_DIR": str(tmp_path)})
+    shown = CliRunner().invoke(
+        main, ["outbox", "--limit", "5"], env={"DATABASE_URL": db_url, "AFTERCARE_DATA_DIR": str(tmp_path)}
+    )
     assert shown.exit_code == 0, shown.output
     assert shown.stdout.count(f"followup  from {CLINIC_SMS} to {CLIENT_PHONE}") == 2
     assert "Good morning Ana!" in shown.stdout
@@ -161,7 +169,9 @@ def test_an_unsubscribed_number_fails_for_good_and_opts_the_client_out(engine, s
     assert twilio.attempts == 1  # the second text was cancelled before its turn
     stored = rows(engine)
     assert (stored["day0_evening"].status, stored["day0_evening"].error_code) == (JobStatus.failed, 21610)
-    assert {stored[k].status for k in ("day1_morning", "day3_peeling", "day7_results", "rebook")} == {JobStatus.cancelled}
+    assert {stored[k].status for k in ("day1_morning", "day3_peeling", "day7_results", "rebook")} == {
+        JobStatus.cancelled
+    }
     with session_scope(engine) as session:
         assert session.get(Client, world["client_id"]).opted_out is True
     clock.advance(days=10)
@@ -241,7 +251,9 @@ def test_the_rebooking_text_is_not_sent_after_a_new_booking(engine, settings, tw
     with session_scope(engine) as session:
         client = session.get(Client, world["client_id"])
         # booked straight into the table, as another process might: the worker checks itself
-        session.add(Treatment(client=client, performed_at=clock.now + timedelta(days=40), status=TreatmentStatus.booked))
+        session.add(
+            Treatment(client=client, performed_at=clock.now + timedelta(days=40), status=TreatmentStatus.booked)
+        )
     clock.advance(days=34, hours=-2)
     worker(engine, settings, clock).run(once=True)
     rebook = rows(engine)["rebook"]
@@ -269,7 +281,10 @@ def test_staff_alerts_are_texted_to_the_clinic_once(engine, settings, twilio, cl
     run.run(once=True)
     alerts = [m for m in twilio.messages if m["to"] == CLINIC_PHONE]
     assert [(m["from"], m["body"]) for m in alerts] == [
-        (CLINIC_SMS, "Glow Skin Studio aftercare: RED FLAG, Ana Diaz (212) 555-0123: my face is swelling and I feel hot")
+        (
+            CLINIC_SMS,
+            "Glow Skin Studio aftercare: RED FLAG, Ana Diaz (212) 555-0123: my face is swelling and I feel hot",
+        )
     ]
     assert count(engine, AlertDelivery) == 1
 
@@ -286,8 +301,13 @@ def test_an_alert_cannot_be_texted_from_the_number_it_goes_to(engine, settings, 
 def test_an_unreachable_twilio_is_retried_without_doubt(engine, db_url, tmp_path, clock, world):
     from tests.fakes.sanic_server import free_port
 
-    settings = sms_world.make_settings(db_url, tmp_path / "down", TWILIO_ACCOUNT_SID="AC1", TWILIO_AUTH_TOKEN="t",
-                                       TWILIO_API_URL=f"http://127.0.0.1:{free_port()}")  # nothing listens
+    settings = sms_world.make_settings(
+        db_url,
+        tmp_path / "down",
+        TWILIO_ACCOUNT_SID="AC1",
+        TWILIO_AUTH_TOKEN="t",
+        TWILIO_API_URL=f"http://127.0.0.1:{free_port()}",
+    )  # nothing listens
     done = worker(engine, settings, clock).run(once=True)
     assert done.retrying == 2
     row = rows(engine)["day0_evening"]
@@ -297,8 +317,11 @@ def test_an_unreachable_twilio_is_retried_without_doubt(engine, db_url, tmp_path
 def test_followups_list_shows_a_retry(engine, settings, twilio, clock, world, db_url, tmp_path):
     twilio.fail_next(1, 429)
     worker(engine, settings, clock).run(once=True)
-    listed = CliRunner().invoke(main, ["followups", "list", "--client", CLIENT_PHONE],
-                                env={"DATABASE_URL": db_url, "AFTERCARE_DATA_DIR": str(tmp_path)})
+    listed = CliRunner().invoke(
+        main,
+        ["followups", "list", "--client", CLIENT_PHONE],
+        env={"DATABASE_URL": db_url, "AFTERCARE_DATA_DIR": str(tmp_path)},
+    )
     evening = next(line for line in listed.stdout.splitlines() if "day0_evening" in line)
     assert "pending (rate limited (429); next try " in evening
     assert "sent" in next(line for line in listed.stdout.splitlines() if "day1_morning" in line)

@@ -1,5 +1,6 @@
 """Exactly once with real worker processes (`aftercare followups run`): two side by side on
 PostgreSQL, and one killed with SIGKILL while Twilio holds its request, then restarted."""
+
 import os
 import signal
 import subprocess
@@ -31,7 +32,11 @@ def spawn(db_url, twilio, data_dir, *args):
     }
     return subprocess.Popen(
         [sys.executable, "-m", "bot", "followups", "run", *args],
-        env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
 
 

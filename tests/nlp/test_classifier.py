@@ -1,4 +1,5 @@
 """The intent classifier component on its own: trains, ranks, persists and loads."""
+
 from __future__ import annotations
 
 import pytest
@@ -11,10 +12,26 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 from bot.nlp.classifier import LinearIntentClassifier
 
 EXAMPLES = {
-    "ask_makeup": ["can i wear makeup", "foundation ok tmrw?", "when can i put concealer on", "mascara yet",
-                   "is powder alright", "can i do my brows", "bb cream ok?", "lipstick fine?"],
-    "ask_sun": ["can i go to the beach", "spf ok?", "when can i sunbathe", "is sunscreen fine",
-                "going outside in the sun ok", "tanning bed?", "need a hat?", "can i sit in the garden in the sun"],
+    "ask_makeup": [
+        "can i wear makeup",
+        "foundation ok tmrw?",
+        "when can i put concealer on",
+        "mascara yet",
+        "is powder alright",
+        "can i do my brows",
+        "bb cream ok?",
+        "lipstick fine?",
+    ],
+    "ask_sun": [
+        "can i go to the beach",
+        "spf ok?",
+        "when can i sunbathe",
+        "is sunscreen fine",
+        "going outside in the sun ok",
+        "tanning bed?",
+        "need a hat?",
+        "can i sit in the garden in the sun",
+    ],
     "greet": ["hi", "hello", "hey there", "good morning", "hiya", "yo", "morning!", "hey"],
 }
 

@@ -1,4 +1,5 @@
 """Reading a treatment time from what clients write, against a fixed "now"."""
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
@@ -52,8 +53,15 @@ def test_reads_what_clients_write(text, expected, guessed):
     assert reading.time_guessed is guessed
 
 
-@pytest.mark.parametrize("text, ago", [("2 days ago", timedelta(days=2)), ("about an hour ago", timedelta(hours=1)),
-                                        ("an hour ago", timedelta(hours=1)), ("3 hours ago", timedelta(hours=3))])
+@pytest.mark.parametrize(
+    "text, ago",
+    [
+        ("2 days ago", timedelta(days=2)),
+        ("about an hour ago", timedelta(hours=1)),
+        ("an hour ago", timedelta(hours=1)),
+        ("3 hours ago", timedelta(hours=3)),
+    ],
+)
 def test_ago(text, ago):
     reading = read(text)
     assert reading is not None and not reading.time_guessed
@@ -62,8 +70,21 @@ def test_ago(text, ago):
 
 @pytest.mark.parametrize(
     "text",
-    ["tomorrow", "tmrw at 3", "next tuesday", "in 2 days", "later today", "asdf qwerty", "blah blah blah",
-     "can i wear makeup?", "", "   ", "😅😅😅", "x" * 10_000, "yesterday " * 1_000],
+    [
+        "tomorrow",
+        "tmrw at 3",
+        "next tuesday",
+        "in 2 days",
+        "later today",
+        "asdf qwerty",
+        "blah blah blah",
+        "can i wear makeup?",
+        "",
+        "   ",
+        "😅😅😅",
+        "x" * 10_000,
+        "yesterday " * 1_000,
+    ],
 )
 def test_no_treatment_time(text):
     assert read(text) is None
@@ -136,10 +157,34 @@ def test_now_in_another_zone_is_read_in_the_clinic_zone():
 
 
 PHRASES = [
-    "yesterday around 3", "tuesday", "monday", "sunday", "saturday at 9", "2 days ago", "nov 20 at 2pm",
-    "this morning", "this afternoon", "this evening", "tonight", "last night", "today", "at 3", "3pm",
-    "11:45", "i had it done tuesday at 3", "last friday afternoon", "monday 4:30", "about an hour ago",
-    "the 28th", "on the 1st", "dec 30", "noon", "lunchtime", "friday", "yesterday evening", "5 minutes ago",
+    "yesterday around 3",
+    "tuesday",
+    "monday",
+    "sunday",
+    "saturday at 9",
+    "2 days ago",
+    "nov 20 at 2pm",
+    "this morning",
+    "this afternoon",
+    "this evening",
+    "tonight",
+    "last night",
+    "today",
+    "at 3",
+    "3pm",
+    "11:45",
+    "i had it done tuesday at 3",
+    "last friday afternoon",
+    "monday 4:30",
+    "about an hour ago",
+    "the 28th",
+    "on the 1st",
+    "dec 30",
+    "noon",
+    "lunchtime",
+    "friday",
+    "yesterday evening",
+    "5 minutes ago",
 ]
 NOWS = [
     NOW,

@@ -1,4 +1,5 @@
 """The project's own spaCy pipeline: blank English, lookup lemmatizer, entity ruler."""
+
 from __future__ import annotations
 
 import pytest
@@ -23,7 +24,8 @@ def test_blank_english_with_lemmatizer_and_entity_ruler(nlp):
 
 
 @pytest.mark.parametrize(
-    "word, lemma", [("blisters", "blister"), ("hives", "hive"), ("used", "use"), ("took", "take"), ("swelling", "swell")]
+    "word, lemma",
+    [("blisters", "blister"), ("hives", "hive"), ("used", "use"), ("took", "take"), ("swelling", "swell")],
 )
 def test_lemmas(nlp, word, lemma):
     assert nlp(word)[0].lemma_ == lemma
@@ -48,7 +50,9 @@ def test_entities(nlp, text, entity, label):
 def test_several_entities_in_one_message(nlp):
     doc = nlp("used cerave on my forehead and took advil")
     assert [(ent.text, ent.label_) for ent in doc.ents] == [
-        ("cerave", "PRODUCT"), ("forehead", "BODY_AREA"), ("advil", "MEDICINE")
+        ("cerave", "PRODUCT"),
+        ("forehead", "BODY_AREA"),
+        ("advil", "MEDICINE"),
     ]
     assert nlp("is peeling normal").ents == ()
 
@@ -61,7 +65,8 @@ def test_build_to_writes_a_loadable_directory(tmp_path):
     assert loaded.pipe_names == ["lemmatizer", "entity_ruler"]
     assert loaded("blisters")[0].lemma_ == "blister"
     assert [(e.text, e.label_) for e in loaded("took advil for my forehead").ents] == [
-        ("advil", "MEDICINE"), ("forehead", "BODY_AREA")
+        ("advil", "MEDICINE"),
+        ("forehead", "BODY_AREA"),
     ]
 
 

@@ -1,4 +1,5 @@
 """The red-flag safety net: the lexicon, its negation rule, and the Rasa component around it."""
+
 from __future__ import annotations
 
 import pytest
@@ -169,6 +170,7 @@ def test_flags_carry_the_clients_words():
 
 # --- the Rasa component -----------------------------------------------------------------
 
+
 def message(text: str, intent: str = "ask_makeup", confidence: float = 0.91, entities=None) -> Message:
     return Message(
         data={
@@ -203,7 +205,7 @@ def test_guard_overrides_the_intent_and_keeps_the_prediction_in_the_ranking(guar
     assert product in entities
     [flag] = [e for e in entities if e["entity"] == "red_flag"]
     assert flag["value"] == "infection" and flag["extractor"] == "RedFlagGuard"
-    assert text[flag["start"]:flag["end"]] == "pus"
+    assert text[flag["start"] : flag["end"]] == "pus"
     assert {"intent", "intent_ranking", "entities"} <= set(out.output_properties)
 
 
@@ -212,7 +214,7 @@ def test_guard_entity_offsets_with_curly_apostrophes(guard):
     [out] = guard.process([message(text, intent="nlu_fallback", confidence=0.3)])
     [flag] = [e for e in out.get("entities") if e["entity"] == "red_flag"]
     assert flag["value"] == "breathing"
-    assert text[flag["start"]:flag["end"]] == "can’t breathe"
+    assert text[flag["start"] : flag["end"]] == "can’t breathe"
 
 
 def test_guard_does_not_duplicate_an_existing_red_flag_prediction(guard):
@@ -223,7 +225,10 @@ def test_guard_does_not_duplicate_an_existing_red_flag_prediction(guard):
 
 
 def test_guard_leaves_ordinary_messages_untouched(guard):
-    ordinary = [message("is peeling normal", intent="ask_peeling"), message("no pus, just a bit red", intent="ask_redness_swelling")]
+    ordinary = [
+        message("is peeling normal", intent="ask_peeling"),
+        message("no pus, just a bit red", intent="ask_redness_swelling"),
+    ]
     before = [dict(m.data) for m in ordinary]
     out = guard.process(ordinary)
     assert [m.data for m in out] == before

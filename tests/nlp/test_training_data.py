@@ -1,5 +1,6 @@
 """The training data as Rasa sees it: valid, every TOPICS intent present, and held-out
 sets that really are held out (no message also in the training data)."""
+
 from __future__ import annotations
 
 import os
@@ -16,11 +17,35 @@ ROOT = Path(__file__).resolve().parents[2]
 HELD_OUT = sorted((ROOT / "tests" / "nlu").glob("*.yml"))
 # The interface (TOPICS): these names are reported by `aftercare ask --json`.
 TOPIC_INTENTS = {
-    "ask_makeup", "ask_sun", "ask_washing", "ask_skincare_restart", "ask_moisturizer", "ask_medication",
-    "ask_exercise", "ask_redness_swelling", "ask_peeling", "ask_itching", "ask_bruising", "ask_breakout",
-    "ask_pain", "ask_results", "ask_next_treatment", "ask_pre_treatment", "ask_contraindications",
-    "ask_about_treatment", "ask_uncovered_topic", "report_red_flag", "request_human",
-    "inform_treatment_time", "greet", "goodbye", "thank", "affirm", "deny", "bot_challenge", "out_of_scope",
+    "ask_makeup",
+    "ask_sun",
+    "ask_washing",
+    "ask_skincare_restart",
+    "ask_moisturizer",
+    "ask_medication",
+    "ask_exercise",
+    "ask_redness_swelling",
+    "ask_peeling",
+    "ask_itching",
+    "ask_bruising",
+    "ask_breakout",
+    "ask_pain",
+    "ask_results",
+    "ask_next_treatment",
+    "ask_pre_treatment",
+    "ask_contraindications",
+    "ask_about_treatment",
+    "ask_uncovered_topic",
+    "report_red_flag",
+    "request_human",
+    "inform_treatment_time",
+    "greet",
+    "goodbye",
+    "thank",
+    "affirm",
+    "deny",
+    "bot_challenge",
+    "out_of_scope",
 }
 
 
@@ -29,8 +54,11 @@ def examples(paths) -> list[tuple[str, str]]:
     for path in paths:
         for block in yaml.safe_load(path.read_text()).get("nlu", []):
             if "intent" in block:
-                found += [(block["intent"], line.strip()[2:].strip())
-                          for line in block["examples"].splitlines() if line.strip().startswith("- ")]
+                found += [
+                    (block["intent"], line.strip()[2:].strip())
+                    for line in block["examples"].splitlines()
+                    if line.strip().startswith("- ")
+                ]
     return found
 
 
@@ -69,6 +97,7 @@ def test_held_out_messages_are_not_in_the_training_data(path):
 def test_rasa_data_validate_is_clean():
     rasa = str(Path(sys.executable).with_name("rasa"))
     env = dict(os.environ, ACTION_SERVER_URL="http://127.0.0.1:9/webhook", TF_CPP_MIN_LOG_LEVEL="2")
-    result = subprocess.run([rasa, "data", "validate", "--fail-on-warnings"], cwd=ROOT, env=env,
-                            capture_output=True, text=True, timeout=600)
+    result = subprocess.run(
+        [rasa, "data", "validate", "--fail-on-warnings"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=600
+    )
     assert result.returncode == 0, (result.stdout + result.stderr)[-3000:]

@@ -1,6 +1,7 @@
 """Every topic a client can ask about is known everywhere it must be: the intent in the
 domain, the rule that answers it, and the topic catalogue that names it. A topic missing
 from the catalogue would silently become "your clinic has not given guidance"."""
+
 from __future__ import annotations
 
 from pathlib import Path

@@ -1,4 +1,5 @@
 """Composing replies: the facts an answer states (clock times, days, windows, flags, phone)."""
+
 from __future__ import annotations
 
 import re
@@ -31,6 +32,7 @@ def makeup_after(hours: float, treated: datetime = TREATED, card: ClinicCard = C
 
 
 # --- makeup across the first day -------------------------------------------------------
+
 
 def test_at_6_hours_makeup_is_not_yet_and_names_tomorrow_at_the_treatment_time():
     reply = makeup_after(6)  # Sunday 11:00 pm
@@ -90,6 +92,7 @@ def test_the_clinic_zone_decides_the_clock_times():
 
 # --- daylight saving --------------------------------------------------------------------
 
+
 def test_across_the_fall_change_the_opening_is_1pm_and_the_clocks_change_is_said():
     treated = datetime(2026, 10, 31, 14, 0, tzinfo=NEW_YORK)  # clocks go back at 2 am Nov 1
     reply = makeup_after(6, treated)
@@ -131,6 +134,7 @@ def test_shift_note_only_when_the_clocks_change():
 
 # --- the words for times ----------------------------------------------------------------
 
+
 @pytest.mark.parametrize(
     "hours, text",
     [
@@ -156,8 +160,18 @@ def test_elapsed_text(hours, text):
 
 
 @pytest.mark.parametrize(
-    "hours, text", [(12, "12 hours"), (24, "24 hours"), (48, "48 hours"), (72, "3 days"), (96, "4 days"),
-                    (100, "100 hours"), (336, "14 days"), (672, "4 weeks"), (840, "5 weeks")],
+    "hours, text",
+    [
+        (12, "12 hours"),
+        (24, "24 hours"),
+        (48, "48 hours"),
+        (72, "3 days"),
+        (96, "4 days"),
+        (100, "100 hours"),
+        (336, "14 days"),
+        (672, "4 weeks"),
+        (840, "5 weeks"),
+    ],
 )
 def test_span_text(hours, text):
     assert answers.span_text(hours) == text
@@ -189,7 +203,8 @@ def test_day_text_reads_now_in_the_moments_zone():
 
 
 @pytest.mark.parametrize(
-    "hour, minute, clock", [(0, 5, "12:05 am"), (9, 0, "9:00 am"), (12, 0, "12:00 pm"), (13, 30, "1:30 pm"), (23, 59, "11:59 pm")]
+    "hour, minute, clock",
+    [(0, 5, "12:05 am"), (9, 0, "9:00 am"), (12, 0, "12:00 pm"), (13, 30, "1:30 pm"), (23, 59, "11:59 pm")],
 )
 def test_clock_and_at_text(hour, minute, clock):
     now = datetime(2026, 11, 23, 8, 0, tzinfo=NEW_YORK)
@@ -201,9 +216,12 @@ def test_clock_and_at_text(hour, minute, clock):
 
 # --- refer windows, escalation, handover ----------------------------------------------------
 
+
 @pytest.mark.parametrize("topic, days", [("peeling", 8), ("redness_swelling", 5), ("bruising", 5)])
 def test_refer_windows_carry_refer_and_the_clinic_phone(topic, days):
-    reply = answers.answer_topic(PROTOCOL, PROTOCOL.topic(topic), TREATED, TREATED + timedelta(days=days, hours=1), CARD)
+    reply = answers.answer_topic(
+        PROTOCOL, PROTOCOL.topic(topic), TREATED, TREATED + timedelta(days=days, hours=1), CARD
+    )
     assert reply.refer and needs_staff(reply) and not reply.escalate
     assert PHONE in reply.text and "Glow Skin Studio" in reply.text
     assert "{" not in reply.text
@@ -227,6 +245,7 @@ def test_escalation_and_handover():
 
 # --- uncovered topics and contraindications ---------------------------------------------
 
+
 def test_uncovered_topic_names_the_topic_and_gives_no_guidance():
     reply = answers.answer_uncovered(PROTOCOL, "alcohol", CARD)
     assert "alcohol" in reply.text
@@ -238,7 +257,9 @@ def test_uncovered_topic_names_the_topic_and_gives_no_guidance():
 SAYS_SAFE = re.compile(r"\b(it'?s|it is|you'?re|you are|that'?s|totally|perfectly)\s+(\w+\s+)?safe\b", re.IGNORECASE)
 
 
-@pytest.mark.parametrize("text", ["is it safe if i'm breastfeeding?", "I'm nursing my baby", "can i get it while pregnant"])
+@pytest.mark.parametrize(
+    "text", ["is it safe if i'm breastfeeding?", "I'm nursing my baby", "can i get it while pregnant"]
+)
 def test_pregnancy_or_nursing_names_the_line_and_the_clinic_must_confirm(text):
     reply = answers.answer_conditions(PROTOCOL, text, CARD)
     assert reply.topic == "contraindications"
@@ -266,7 +287,9 @@ def test_no_condition_named_gives_the_general_contraindications_line():
 def test_condition_keywords_match_whole_words_only():
     assert answers.matching_conditions(PROTOCOL, "my cute cat") == []  # "cut"
     assert [c.name for c in answers.matching_conditions(PROTOCOL, "I have a cut on my chin")] == ["active_acne_rosacea"]
-    assert [c.name for c in answers.matching_conditions(PROTOCOL, "Breast feeding, is that a problem?")] == ["pregnancy"]
+    assert [c.name for c in answers.matching_conditions(PROTOCOL, "Breast feeding, is that a problem?")] == [
+        "pregnancy"
+    ]
 
 
 def test_topics_in_finds_several_topics_by_whole_words():
@@ -278,6 +301,7 @@ def test_topics_in_finds_several_topics_by_whole_words():
 
 
 # --- general answers and placeholders ---------------------------------------------------
+
 
 def test_general_answer_lists_the_later_windows():
     topic = PROTOCOL.topic("skincare_restart")

@@ -1,4 +1,5 @@
 """The recovery clock: elapsed hours through UTC, day numbers, windows, local times across DST."""
+
 from __future__ import annotations
 
 import math
@@ -30,6 +31,7 @@ def real_delta(later: datetime, earlier: datetime) -> timedelta:
 
 
 # --- elapsed hours and day numbers ------------------------------------------------------
+
 
 def test_elapsed_hours_at_the_first_day_boundary():
     treated = datetime(2026, 11, 22, 17, 0, tzinfo=NEW_YORK)
@@ -86,6 +88,7 @@ def test_naive_datetimes_are_refused():
 
 # --- windows ----------------------------------------------------------------------------
 
+
 def test_window_at_and_next_window():
     assert SKINCARE.window_at(0).start == 0
     assert SKINCARE.window_at(47.99).start == 0
@@ -118,6 +121,7 @@ def test_locate_names_the_opening_times_in_local_time():
 
 # --- daylight saving --------------------------------------------------------------------
 
+
 @pytest.mark.parametrize(
     "tz, treated_local, opens_local, shift",
     [
@@ -130,7 +134,16 @@ def test_locate_names_the_opening_times_in_local_time():
         (LORD_HOWE, datetime(2026, 4, 4, 14, 0), datetime(2026, 4, 5, 13, 30), -0.5),
         (NEW_YORK, datetime(2026, 7, 1, 14, 0), datetime(2026, 7, 2, 14, 0), 0),
     ],
-    ids=["ny-fall", "ny-spring", "london-fall", "london-spring", "sydney-fall", "sydney-spring", "lord-howe", "ny-summer"],
+    ids=[
+        "ny-fall",
+        "ny-spring",
+        "london-fall",
+        "london-spring",
+        "sydney-fall",
+        "sydney-spring",
+        "lord-howe",
+        "ny-summer",
+    ],
 )
 def test_24_hours_later_across_a_clock_change(tz, treated_local, opens_local, shift):
     treated = treated_local.replace(tzinfo=tz)

@@ -1,4 +1,5 @@
 """The protocol as data: durations, windows that tile [0h, forever), overrides, validation."""
+
 from __future__ import annotations
 
 import itertools
@@ -44,12 +45,27 @@ def assert_tiles(topic) -> None:
 
 # --- the default protocol ---------------------------------------------------------------
 
+
 def test_default_protocol_loads_with_every_documented_topic():
     protocol = protocols.default()
     for name in (
-        "makeup", "sun", "washing", "skincare_restart", "moisturizer", "medication", "exercise",
-        "redness_swelling", "peeling", "itching", "bruising", "pain", "results", "next_treatment",
-        "pre_treatment", "contraindications", "about_treatment",
+        "makeup",
+        "sun",
+        "washing",
+        "skincare_restart",
+        "moisturizer",
+        "medication",
+        "exercise",
+        "redness_swelling",
+        "peeling",
+        "itching",
+        "bruising",
+        "pain",
+        "results",
+        "next_treatment",
+        "pre_treatment",
+        "contraindications",
+        "about_treatment",
     ):
         assert protocol.topic(name) is not None, name
     # Topics the seeds do not cover have no line in the default.
@@ -106,6 +122,7 @@ def test_default_phrases_conditions_followups_and_quiet_hours():
 
 # --- durations --------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize(
     "text, hours",
     [("24h", 24), ("3d", 72), ("2w", 336), ("90m", 1.5), ("90min", 1.5), ("0h", 0), ("1.5h", 1.5), (" 12 h ", 12)],
@@ -126,6 +143,7 @@ def test_format_hours_reads_back(hours):
 
 
 # --- validation: every error names the source and the topic -----------------------------
+
 
 def _topic_yaml(windows: str, topic: str = "makeup") -> str:
     return f"topics:\n  {topic}:\n    windows:\n{windows}"
@@ -154,8 +172,19 @@ def window(**bounds: str) -> str:
         ("      - just words\n", "not a mapping"),
         ("", "windows"),
     ],
-    ids=["overlap", "gap", "no-open-end", "late-start", "two-open-ends", "bare-number", "negative",
-         "reversed", "no-guidance", "not-mapping", "no-windows"],
+    ids=[
+        "overlap",
+        "gap",
+        "no-open-end",
+        "late-start",
+        "two-open-ends",
+        "bare-number",
+        "negative",
+        "reversed",
+        "no-guidance",
+        "not-mapping",
+        "no-windows",
+    ],
 )
 def test_bad_windows_are_refused_naming_source_and_topic(windows, problem):
     with pytest.raises(ProtocolError) as error:
@@ -211,6 +240,7 @@ def test_empty_override_is_the_default():
 
 # --- overrides --------------------------------------------------------------------------
 
+
 def test_seed004_example_changes_only_sun():
     text = protocols.example_path("seed004_late_sunscreen.yml").read_text(encoding="utf-8")
     clinic = protocols.for_clinic(text, source="clinic bright")
@@ -235,7 +265,12 @@ def test_seed004_example_changes_only_sun():
 
 
 def test_merge_replaces_whole_topics_and_keeps_the_rest():
-    base = {"name": "base", "topics": {"a": 1, "b": 2}, "phrases": {"x": "1", "y": "2"}, "quiet_hours": {"start": "21:00"}}
+    base = {
+        "name": "base",
+        "topics": {"a": 1, "b": 2},
+        "phrases": {"x": "1", "y": "2"},
+        "quiet_hours": {"start": "21:00"},
+    }
     merged = merge(base, {"topics": {"b": 3, "c": 4}, "phrases": {"y": "9"}, "quiet_hours": {"end": "07:00"}})
     assert merged["topics"] == {"a": 1, "b": 3, "c": 4}
     assert merged["phrases"] == {"x": "1", "y": "9"}
@@ -260,7 +295,7 @@ def test_clinic_override_may_add_an_uncovered_catalog_topic():
 
 def test_override_phrases_and_conditions_merge_per_key():
     text = (
-        "phrases:\n  human: \"Call {clinic_phone}, we'll help.\"\n"
+        'phrases:\n  human: "Call {clinic_phone}, we\'ll help."\n'
         "conditions:\n  rosacea:\n    line: Rosacea must calm down first.\n    keywords: [rosacea]\n"
     )
     protocol = load_override(text)
@@ -281,6 +316,7 @@ def test_bad_conditions_are_refused(conditions):
 
 # --- follow-ups and quiet hours ---------------------------------------------------------
 
+
 def _followups(*steps: dict) -> str:
     return yaml.safe_dump({"followups": list(steps)})
 
@@ -290,7 +326,10 @@ GOOD_STEP = {"key": "day2", "day": 2, "at": "10:30", "text": "Hi {first_name}"}
 
 def test_followups_override_replaces_the_schedule():
     protocol = load_override(_followups(GOOD_STEP, {**GOOD_STEP, "key": "rebook", "day": 30, "skip_if_rebooked": True}))
-    assert [(s.key, s.day, s.at) for s in protocol.followups] == [("day2", 2, time(10, 30)), ("rebook", 30, time(10, 30))]
+    assert [(s.key, s.day, s.at) for s in protocol.followups] == [
+        ("day2", 2, time(10, 30)),
+        ("rebook", 30, time(10, 30)),
+    ]
     assert protocol.followups[1].skip_if_rebooked and not protocol.followups[0].skip_if_rebooked
 
 
@@ -328,8 +367,12 @@ def test_quiet_hours_override():
 
 @pytest.mark.parametrize(
     "text",
-    ['quiet_hours: "21:00-08:00"\n', 'quiet_hours: {start: "21:00"}\n', 'quiet_hours: {start: "9pm", end: "08:00"}\n',
-     'quiet_hours: {start: "21:75", end: "08:00"}\n'],
+    [
+        'quiet_hours: "21:00-08:00"\n',
+        'quiet_hours: {start: "21:00"}\n',
+        'quiet_hours: {start: "9pm", end: "08:00"}\n',
+        'quiet_hours: {start: "21:75", end: "08:00"}\n',
+    ],
 )
 def test_bad_quiet_hours_are_refused(text):
     with pytest.raises(ProtocolError) as error:
@@ -340,7 +383,11 @@ def test_bad_quiet_hours_are_refused(text):
 @pytest.mark.parametrize(
     "quiet, inside, outside",
     [
-        (QuietHours(time(21, 0), time(8, 0)), [time(21, 0), time(23, 59), time(0, 0), time(7, 59)], [time(8, 0), time(12, 0), time(20, 59)]),
+        (
+            QuietHours(time(21, 0), time(8, 0)),
+            [time(21, 0), time(23, 59), time(0, 0), time(7, 59)],
+            [time(8, 0), time(12, 0), time(20, 59)],
+        ),
         (QuietHours(time(13, 0), time(14, 0)), [time(13, 0), time(13, 59)], [time(12, 59), time(14, 0), time(0, 0)]),
     ],
 )

@@ -1,4 +1,5 @@
 """A clinic and a client, made through the services, for the service and store tests."""
+
 import pytest
 
 from bot.services import clients, clinics

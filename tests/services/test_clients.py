@@ -1,4 +1,5 @@
 """Adding clients, finding them by a typed number, opting out and in, on SQLite and PostgreSQL."""
+
 from datetime import datetime, timedelta, timezone
 
 import pytest

@@ -1,4 +1,5 @@
 """Adding clinics, on SQLite and PostgreSQL."""
+
 import pytest
 from sqlalchemy import func, select
 

@@ -1,4 +1,5 @@
 """Alerts for a clinic's staff, on SQLite and PostgreSQL."""
+
 from datetime import datetime, timezone
 
 import pytest
@@ -13,7 +14,13 @@ NOW = datetime(2024, 6, 1, 12, 0, tzinfo=timezone.utc)
 
 def test_record_alert(session, glow, ana):
     alert = conversations.record_alert(session, glow, ana, "red_flag", "Pus and fever since yesterday", at=NOW)
-    assert (alert.clinic, alert.client, alert.kind, alert.created_at, alert.handled_at) == (glow, ana, "red_flag", NOW, None)
+    assert (alert.clinic, alert.client, alert.kind, alert.created_at, alert.handled_at) == (
+        glow,
+        ana,
+        "red_flag",
+        NOW,
+        None,
+    )
     anonymous = conversations.record_alert(session, glow, None, "bot_error", "the model did not load")
     assert anonymous.client is None and anonymous.created_at.tzinfo == timezone.utc
     with pytest.raises(InvalidValue, match="alert kind"):

@@ -1,4 +1,5 @@
 """Resolving who is writing from the sender id, on SQLite and PostgreSQL."""
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
@@ -29,8 +30,15 @@ def store(engine):
     """Two clinics; Ana is a client of both (one number, two clinics), Bea of Glow only."""
     seed004 = protocols.example_path("seed004_late_sunscreen.yml").read_text(encoding="utf-8")
     with session_scope(engine) as session:
-        glow = clinics.add(session, "glow", "Glow Skin Studio", GLOW_PHONE, "America/New_York",
-                                  booking_url="https://glow.example/book", sms_number=GLOW_LINE)
+        glow = clinics.add(
+            session,
+            "glow",
+            "Glow Skin Studio",
+            GLOW_PHONE,
+            "America/New_York",
+            booking_url="https://glow.example/book",
+            sms_number=GLOW_LINE,
+        )
         bright = clinics.add(session, "bright", "Bright Skin", BRIGHT_PHONE, "Europe/London", protocol_yaml=seed004)
         ana_glow = clients.add(session, glow, "Ana Diaz", ANA)
         ana_bright = clients.add(session, bright, "Ana D", ANA)
@@ -38,7 +46,13 @@ def store(engine):
         treatments.add(session, ana_glow, DONE_AT, now=NOW)
         treatments.add(session, ana_bright, NOW - timedelta(days=10), now=NOW)
         treatments.add(session, bea, NOW - timedelta(days=1), now=NOW)
-        ids = {"glow": glow.id, "bright": bright.id, "ana_glow": ana_glow.id, "ana_bright": ana_bright.id, "bea": bea.id}
+        ids = {
+            "glow": glow.id,
+            "bright": bright.id,
+            "ana_glow": ana_glow.id,
+            "ana_bright": ana_bright.id,
+            "bea": bea.id,
+        }
     return ids
 
 

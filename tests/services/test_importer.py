@@ -1,4 +1,5 @@
 """Importing a booking system's CSV export, on SQLite and PostgreSQL."""
+
 from datetime import datetime, timezone
 
 import pytest
@@ -100,8 +101,20 @@ def test_importing_the_same_file_twice_adds_nothing(clinics):
     )
     first = run(clinics, text)
     second = run(clinics, text)
-    assert [r.outcome for r in first.results] == [Outcome.added, Outcome.added, Outcome.added, Outcome.added, Outcome.rejected]
-    assert [r.outcome for r in second.results] == [Outcome.unchanged, Outcome.unchanged, Outcome.unchanged, Outcome.unchanged, Outcome.rejected]
+    assert [r.outcome for r in first.results] == [
+        Outcome.added,
+        Outcome.added,
+        Outcome.added,
+        Outcome.added,
+        Outcome.rejected,
+    ]
+    assert [r.outcome for r in second.results] == [
+        Outcome.unchanged,
+        Outcome.unchanged,
+        Outcome.unchanged,
+        Outcome.unchanged,
+        Outcome.rejected,
+    ]
     assert second.new_clients == 0
     assert (count(clinics, Client), count(clinics, Treatment)) == (3, 4)
 

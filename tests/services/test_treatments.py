@@ -1,4 +1,5 @@
 """Recording, rescheduling and cancelling treatments, on SQLite and PostgreSQL."""
+
 from datetime import datetime, timedelta, timezone
 
 import pytest

@@ -3,6 +3,7 @@
 Walks every module's imports with `ast` (at the top, inside functions, relative ones),
 so a lazy import deep in a function counts as much as one at the top.
 """
+
 from __future__ import annotations
 
 import ast

@@ -1,4 +1,5 @@
 """The models on real databases: aware datetimes round-trip, constraints hold."""
+
 from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
@@ -134,7 +135,9 @@ def test_foreign_keys_are_enforced(session):
     session.execute(insert(Clinic.__table__).values(**_clinic_row(id=1)))
     with pytest.raises(IntegrityError):
         session.execute(
-            insert(Client.__table__).values(clinic_id=999, name="X", phone="+12125550123", opted_out=False, created_at=NOW)
+            insert(Client.__table__).values(
+                clinic_id=999, name="X", phone="+12125550123", opted_out=False, created_at=NOW
+            )
         )
 
 
@@ -142,7 +145,9 @@ def test_a_treatment_cannot_point_at_a_client_of_another_clinic(session):
     session.execute(insert(Clinic.__table__).values(**_clinic_row(id=1, slug="glow")))
     session.execute(insert(Clinic.__table__).values(**_clinic_row(id=2, slug="bright")))
     session.execute(
-        insert(Client.__table__).values(id=1, clinic_id=1, name="Ana", phone="+12125550123", opted_out=False, created_at=NOW)
+        insert(Client.__table__).values(
+            id=1, clinic_id=1, name="Ana", phone="+12125550123", opted_out=False, created_at=NOW
+        )
     )
     with pytest.raises(IntegrityError):
         session.execute(
@@ -155,7 +160,9 @@ def test_a_treatment_cannot_point_at_a_client_of_another_clinic(session):
 def test_treatment_status_is_checked_by_the_database(session):
     session.execute(insert(Clinic.__table__).values(**_clinic_row(id=1)))
     session.execute(
-        insert(Client.__table__).values(id=1, clinic_id=1, name="Ana", phone="+12125550123", opted_out=False, created_at=NOW)
+        insert(Client.__table__).values(
+            id=1, clinic_id=1, name="Ana", phone="+12125550123", opted_out=False, created_at=NOW
+        )
     )
     # Raw SQL: the Enum type would refuse 'lost' before the database sees it.
     with pytest.raises(IntegrityError):

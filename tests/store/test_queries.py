@@ -1,4 +1,5 @@
 """The named reads and the one insert, on SQLite and PostgreSQL."""
+
 from datetime import datetime, timedelta, timezone
 
 import pytest

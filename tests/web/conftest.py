@@ -1,4 +1,5 @@
 """A database with two clinics and their clients, and settings pointing at it."""
+
 from __future__ import annotations
 
 import sys

@@ -1,4 +1,5 @@
 """`aftercare link`, `aftercare link revoke`, `aftercare widget tag|color`."""
+
 from __future__ import annotations
 
 from click.testing import CliRunner
@@ -63,8 +64,13 @@ def test_link_errors_are_one_line(db_url, world, tmp_path):
 
 def test_widget_tag_and_colour(db_url, engine, world, tmp_path):
     tag = run(db_url, tmp_path, "widget", "tag", "--clinic", "glow")
-    assert tag.stdout == '<script src="https://chat.example/webhooks/web/widget.js" data-clinic="glow" async></script>\n'
-    assert run(db_url, tmp_path, "widget", "color", "--clinic", "lumen", "#AA3366").stdout == "lumen: chat colour #aa3366\n"
+    assert (
+        tag.stdout == '<script src="https://chat.example/webhooks/web/widget.js" data-clinic="glow" async></script>\n'
+    )
+    assert (
+        run(db_url, tmp_path, "widget", "color", "--clinic", "lumen", "#AA3366").stdout
+        == "lumen: chat colour #aa3366\n"
+    )
     bad = run(db_url, tmp_path, "widget", "color", "--clinic", "lumen", "red")
     assert bad.exit_code == 2 and "hex colour" in bad.stderr
     with session_scope(engine) as session:

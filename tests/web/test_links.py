@@ -1,4 +1,5 @@
 """Personal link tokens and anonymous session tokens (bot/links.py), on SQLite and PostgreSQL."""
+
 from __future__ import annotations
 
 import os

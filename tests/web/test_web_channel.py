@@ -1,4 +1,5 @@
 """The web channel over real HTTP: who a request talks as is decided by the server alone."""
+
 from __future__ import annotations
 
 import json
@@ -36,7 +37,9 @@ def chat(setup):
 def post(base, path, body, raw=False):
     data = body if raw else json.dumps(body)
     # As the widget sends it: JSON as text/plain, a CORS "simple request".
-    return requests.post(f"{base}/{path}", data=data, headers={"Content-Type": "text/plain;charset=UTF-8"}, timeout=TIMEOUT)
+    return requests.post(
+        f"{base}/{path}", data=data, headers={"Content-Type": "text/plain;charset=UTF-8"}, timeout=TIMEOUT
+    )
 
 
 def link(world, client_id=None, slug="glow", now=None):
@@ -89,8 +92,16 @@ def test_a_session_from_another_clinic_is_not_reused(chat):
 @pytest.mark.parametrize(
     "make_token, notice",
     [
-        (lambda w: links.issue_link_token("forged-" + "z" * 40, w.ana_id, "glow", datetime.now(timezone.utc), 14), "invalid"),
-        (lambda w: links.issue_link_token(SECRET, w.ana_id, "glow", datetime.now(timezone.utc) - timedelta(days=20), 14), "expired"),
+        (
+            lambda w: links.issue_link_token("forged-" + "z" * 40, w.ana_id, "glow", datetime.now(timezone.utc), 14),
+            "invalid",
+        ),
+        (
+            lambda w: links.issue_link_token(
+                SECRET, w.ana_id, "glow", datetime.now(timezone.utc) - timedelta(days=20), 14
+            ),
+            "expired",
+        ),
         (lambda w: links.issue_link_token(SECRET, w.ben_id, "glow", datetime.now(timezone.utc), 14), "invalid"),
         (lambda w: links.issue_link_token(SECRET, 999_999, "glow", datetime.now(timezone.utc), 14), "invalid"),
         (lambda w: "not-a-token", "invalid"),
@@ -180,8 +191,11 @@ def test_clinic_card_is_public_info_only(chat):
     base, _, _, _ = chat
     card = requests.get(f"{base}/clinic", params={"clinic": "glow"}, timeout=TIMEOUT).json()
     assert card == {
-        "slug": "glow", "name": "Glow Skin Studio", "color": "#7c3aed",
-        "phone": "(212) 555-0100", "phone_e164": "+12125550100",
+        "slug": "glow",
+        "name": "Glow Skin Studio",
+        "color": "#7c3aed",
+        "phone": "(212) 555-0100",
+        "phone_e164": "+12125550100",
     }
     lumen = requests.get(f"{base}/clinic", params={"clinic": "lumen"}, timeout=TIMEOUT).json()
     assert lumen["color"] == "#0f766e"  # no colour set: the default
@@ -198,7 +212,9 @@ def test_cross_origin_reads_get_exactly_one_allow_origin(setup, cors):
         response = requests.post(
             f"{base}/webhooks/web/webhook", data='{"clinic": "glow", "message": "hi"}', headers=headers, timeout=TIMEOUT
         )
-        card = requests.get(f"{base}/webhooks/web/clinic?clinic=glow", headers={"Origin": "https://glow.example"}, timeout=TIMEOUT)
+        card = requests.get(
+            f"{base}/webhooks/web/clinic?clinic=glow", headers={"Origin": "https://glow.example"}, timeout=TIMEOUT
+        )
     for answer in (response, card):
         assert answer.status_code == 200
         assert answer.raw.headers.getlist("Access-Control-Allow-Origin") == ["*"]

@@ -1,6 +1,7 @@
 """Shared by tests/web and tests/browser: two seeded clinics, settings, and the web
 channel served for real (a Sanic server on a free localhost port, run from a background
 thread) with a real `on_new_message` that records what Rasa would receive."""
+
 from __future__ import annotations
 
 import uuid
@@ -58,5 +59,3 @@ def chat_app(channel: WebChatInput, on_new_message, cors=None) -> Sanic:
     rasa_server.configure_cors(app, cors)
     app.blueprint(channel.blueprint(on_new_message), url_prefix="/webhooks/web")
     return app
-
-

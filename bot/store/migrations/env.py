@@ -3,6 +3,7 @@
 migrate() hands over an open connection inside its transaction; without one (a bare
 `alembic` call with this folder as script_location) the URL comes from the config.
 """
+
 from __future__ import annotations
 
 from alembic import context

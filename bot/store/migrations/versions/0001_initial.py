@@ -7,6 +7,7 @@ Create Date: 2024-05-01
 Written by hand to match bot/store/models.py; names follow its naming convention and
 are given with op.f() so they are used exactly as written.
 """
+
 from typing import Sequence, Union
 
 import sqlalchemy as sa
@@ -83,9 +84,7 @@ def upgrade() -> None:
         ),
         sa.UniqueConstraint("clinic_id", "external_ref", name=op.f("uq_treatments_clinic_id_external_ref")),
     )
-    op.create_index(
-        op.f("ix_treatments_client_id_performed_at"), "treatments", ["client_id", "performed_at"]
-    )
+    op.create_index(op.f("ix_treatments_client_id_performed_at"), "treatments", ["client_id", "performed_at"])
     op.create_table(
         "alerts",
         sa.Column("id", sa.Integer(), nullable=False),

@@ -7,6 +7,7 @@ Create Date: 2024-05-10
 Written by hand to match bot/store/messaging_models.py. clinics.sms_number grows from 16
 to 34 characters so it can hold a Twilio Messaging Service SID ("MG" + 32 hex digits).
 """
+
 from typing import Sequence, Union
 
 import sqlalchemy as sa
@@ -109,9 +110,7 @@ def upgrade() -> None:
         ),
         sa.UniqueConstraint("sid", name=op.f("uq_sms_messages_sid")),
     )
-    op.create_index(
-        op.f("ix_sms_messages_transport_created_at"), "sms_messages", ["transport", "created_at"]
-    )
+    op.create_index(op.f("ix_sms_messages_transport_created_at"), "sms_messages", ["transport", "created_at"])
 
 
 def downgrade() -> None:

@@ -7,6 +7,7 @@ Create Date: 2024-05-20
 Both columns are nullable: no colour means the widget's default, no cutoff means every
 unexpired link the client was given works.
 """
+
 from typing import Sequence, Union
 
 import sqlalchemy as sa
