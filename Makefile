@@ -29,7 +29,7 @@ help:
 	@echo "make run    set up, train when the data changed, start the assistant on SQLite"
 	@echo "make test   set up, lint, then run every test"
 	@echo "make test-fast  the unit lane: no trained model, servers or browser (under a minute)"
-	@echo "make lint   ruff (lint) and mypy on bot/ and actions/"
+	@echo "make lint   ruff (lint and format) and mypy on bot/ and actions/"
 	@echo "make bench  benchmarks; results in bench/RESULTS.md"
 
 $(BIN)/.installed: requirements.lock pyproject.toml
@@ -60,6 +60,7 @@ $(CHROMIUM):
 # Lint and type errors fail CI as a failing test does.
 lint: $(BIN)/.installed
 	$(BIN)/ruff check bot actions tests bench
+	$(BIN)/ruff format --check bot actions tests bench
 	$(BIN)/mypy
 
 test: lint train $(CHROMIUM)
