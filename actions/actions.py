@@ -12,7 +12,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import runtime
 from bot.dialogue import turns
-from bot.dialogue.turns import State, Turn
+from bot.dialogue.turns import Reading, State, Turn
 from bot.identity import Correspondent
 
 
@@ -49,11 +49,19 @@ def _intent(tracker: Tracker) -> str:
     return ((tracker.latest_message or {}).get("intent") or {}).get("name") or ""
 
 
+def _reading(tracker: Tracker) -> Reading:
+    """The topics the message's questions ask and the sensations it describes (bot/nlp)."""
+    latest = tracker.latest_message or {}
+    topics = [str(t["name"]) for t in latest.get("topics") or [] if isinstance(t, dict) and t.get("name")]
+    sensations = [str(e["value"]) for e in latest.get("entities") or [] if e.get("entity") == "sensation"]
+    return Reading.of(topics, sensations)
+
+
 class ActionAnswerTopic(TurnAction):
     action_name = "action_answer_topic"
 
     def turn(self, context, tracker, now, state):
-        return turns.answer_question(context, _intent(tracker), _text(tracker), now, state)
+        return turns.answer_question(context, _intent(tracker), _text(tracker), now, state, _reading(tracker))
 
 
 class ActionEscalate(TurnAction):
@@ -102,4 +110,4 @@ class ActionClarify(TurnAction):
     action_name = "action_clarify"
 
     def turn(self, context, tracker, now, state):
-        return turns.clarify(context, _intent(tracker), _text(tracker), now, state)
+        return turns.clarify(context, _intent(tracker), _text(tracker), now, state, _reading(tracker))

@@ -40,6 +40,16 @@ def timeline(protocol: Protocol) -> list[str]:
     lines += _table(
         (name, span(window), window_text(window)) for name, topic in protocol.topics.items() for window in topic.windows
     )
+    if protocol.sensations:
+        lines += ["", "sensations (expected until; past it)"]
+        lines += _table(
+            (
+                name,
+                f"0h-{format_hours(s.until)}",
+                f"{s.beyond}; answered as {s.topic}" + (f"  [{' '.join(s.sources)}]" if s.sources else ""),
+            )
+            for name, s in protocol.sensations.items()
+        )
     if protocol.followups:
         lines += ["", "follow-ups"]
         lines += _table(

@@ -7,9 +7,9 @@ call one of these, and send.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import Any, Literal, Mapping, Optional
+from typing import Any, Iterable, Literal, Mapping, Optional, Sequence
 
 from bot import protocols
 from bot.alerts import AlertKind
@@ -17,7 +17,8 @@ from bot.identity import Correspondent
 from bot.nlp.dates import parse_treatment_time
 from bot.recovery import answers
 from bot.recovery.answers import Reply
-from bot.recovery.protocol import Topic
+from bot.recovery.clock import elapsed_hours
+from bot.recovery.protocol import Sensation, Topic
 
 ASK_WHEN = (
     'When was your treatment? For example "yesterday around 3" or "Tuesday at 10am". '
@@ -30,7 +31,7 @@ _NO_TIME_NEEDED = {"pre_treatment", "contraindications", "about_treatment"}
 # The one asked-about topic that is not in the catalogue: a question on a topic the default
 # protocol lacks (the catalogue's keywords then name which).
 UNCOVERED = "uncovered_topic"
-_MAX_EXTRA_TOPICS = 2
+MAX_TOPICS = 3  # answered in one reply; more would bury the answers
 
 
 Awaiting = Literal["treatment_time", "confirmation"]  # what the last question asked for
@@ -42,12 +43,25 @@ class State:
 
     treatment_time: Optional[str] = None  # ISO, confirmed by the client in the chat
     candidate_time: Optional[str] = None  # ISO, read from the client's words, to confirm
-    pending_topic: Optional[str] = None  # the question waiting for a treatment time
+    pending_topic: Optional[str] = None  # the intents waiting for a treatment time, space-separated
     awaiting: Optional[Awaiting] = None
+    pending_sensations: Optional[str] = None  # what the waiting message described, space-separated
 
     @classmethod
     def from_slots(cls, slots: Mapping[str, Any]) -> "State":
         return cls(**{name: slots.get(name) for name in cls.__dataclass_fields__})
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What the language side read from a message besides its intent."""
+
+    topics: tuple[str, ...] = ()  # intents of the topics its questions ask, in the order asked
+    sensations: tuple[str, ...] = ()  # sensations the client describes having now, in text order
+
+    @classmethod
+    def of(cls, topics: Sequence[str] = (), sensations: Sequence[str] = ()) -> "Reading":
+        return cls(tuple(topics), tuple(sensations))
 
 
 @dataclass
@@ -108,11 +122,37 @@ def _uncovered(context: Correspondent, text: str, now: datetime, state: State) -
     return answers.answer_uncovered(context.protocol, label, context.card)
 
 
-def _extra_topics(context: Correspondent, primary: str, text: str) -> list[str]:
-    """Other covered topics a message asks about too ("makeup and the gym tomorrow?")."""
-    catalog = protocols.catalog()
-    candidates = [t for t in context.protocol.topics if t != primary and t not in _NO_TIME_NEEDED]
-    return answers.topics_in(text, candidates, dict(catalog.keywords))[:_MAX_EXTRA_TOPICS]
+def _unique(names: Iterable[Optional[str]]) -> list[str]:
+    return list(dict.fromkeys(name for name in names if name))
+
+
+def _sensations(context: Correspondent, reading: Reading) -> list[Sensation]:
+    return [
+        context.protocol.sensations[name] for name in _unique(reading.sensations) if name in context.protocol.sensations
+    ]
+
+
+def _asked(context: Correspondent, intent: str, reading: Reading) -> list[str]:
+    """The topics to answer, in order: those the message's questions ask (else its intent's),
+    then those of the sensations it describes ("my face is hot, can i wear makeup?")."""
+    asked = _unique(topic_of(name) for name in reading.topics)
+    described = _unique(s.topic for s in _sensations(context, reading))
+    if not asked:
+        # a message that only tells: its sensations in the order told, when its intent is one of them
+        whole = topic_of(intent)
+        asked = [] if whole in described else _unique([whole])
+    return _unique(asked + described)[:MAX_TOPICS]
+
+
+def _needs_time(context: Correspondent, names: list[str], reading: Reading) -> bool:
+    """Sensations are judged by the hour; so is any topic whose guidance changes with it."""
+    if _sensations(context, reading):
+        return True
+    for name in names:
+        topic = context.protocol.topic(name)  # None for "uncovered_topic"
+        if topic is not None and topic.timed and name not in _NO_TIME_NEEDED:
+            return True
+    return False
 
 
 def _alerts_for(replies: list[Reply], text: str) -> list[tuple[AlertKind, str]]:
@@ -125,19 +165,42 @@ def _alerts_for(replies: list[Reply], text: str) -> list[tuple[AlertKind, str]]:
     return alerts
 
 
-def answer_question(context: Correspondent, intent: str, text: str, now: datetime, state: State) -> Turn:
-    topic_name = topic_of(intent)
-    if topic_name is None:
+def answer_question(
+    context: Correspondent, intent: str, text: str, now: datetime, state: State, reading: Reading = Reading()
+) -> Turn:
+    """Answer each topic asked (up to three, in the order asked) for the client's hour, and
+    judge the sensations described against their expected windows: one that has lasted
+    longer escalates or is referred to the clinic, as the protocol says."""
+    names = _asked(context, intent, reading)
+    if not names:
         return Turn([CLARIFY], state)
-    topic = context.protocol.topic(topic_name)  # None for "uncovered_topic"
-    needs_time = (
-        topic is not None and topic.timed and topic_name not in _NO_TIME_NEEDED and treated_at(context, state) is None
+    when = treated_at(context, state)
+    if when is None and _needs_time(context, names, reading):
+        intents = " ".join("ask_" + name for name in names)
+        sensations = " ".join(_unique(reading.sensations)) or None
+        return Turn([ASK_WHEN], State(state.treatment_time, None, intents, "treatment_time", sensations))
+    cleared = State(state.treatment_time)
+    hours = elapsed_hours(when, now) if when is not None else None
+    lasting = (
+        [] if hours is None or hours < 0 else [s for s in _sensations(context, reading) if not s.expected_at(hours)]
     )
-    if needs_time:
-        return Turn([ASK_WHEN], State(state.treatment_time, None, intent, "treatment_time"))
-    topics = [topic_name] + (_extra_topics(context, topic_name, text) if topic_name != UNCOVERED else [])
-    replies = [_reply_for(context, name, text, now, state, lead=index == 0) for index, name in enumerate(topics)]
-    cleared = State(state.treatment_time, None, None, None)
+    urgent = [s for s in lasting if s.beyond == "escalate"]
+    if urgent and hours is not None:
+        reply = answers.beyond_expected(context.protocol, urgent[0], hours, context.card)
+        words = ", ".join(s.label for s in urgent)
+        return Turn(
+            [reply.text], cleared, [(AlertKind.red_flag, f"Red flag: {words} past the expected window: {text}")]
+        )
+    referred = {s.topic: s for s in lasting}
+    replies = []
+    for index, name in enumerate(names):
+        topic = context.protocol.topic(name)
+        sensation = referred.get(name)
+        window = topic.window_at(hours) if topic is not None and hours is not None else None
+        if sensation is not None and hours is not None and window is not None and not window.refer:
+            replies.append(answers.beyond_expected(context.protocol, sensation, hours, context.card))
+        else:
+            replies.append(_reply_for(context, name, text, now, state, lead=index == 0))
     return Turn([r.text for r in replies], cleared, _alerts_for(replies, text))
 
 
@@ -146,7 +209,7 @@ def read_treatment_time(context: Correspondent, text: str, now: datetime, state:
     if reading is None:
         return Turn(
             ["Sorry, I couldn't tell the date from that. " + ASK_WHEN],
-            State(state.treatment_time, None, state.pending_topic, "treatment_time"),
+            replace(state, candidate_time=None, awaiting="treatment_time"),
         )
     local_now = now.astimezone(context.card.tz)
     if reading.time_guessed:
@@ -155,17 +218,18 @@ def read_treatment_time(context: Correspondent, text: str, now: datetime, state:
     else:
         said = answers.when_text(reading.at, local_now)
         question = f"Just to check: your treatment was {said} ({reading.at.strftime('%A, %b')} {reading.at.day})?"
-    return Turn([question], State(state.treatment_time, reading.at.isoformat(), state.pending_topic, "confirmation"))
+    return Turn([question], replace(state, candidate_time=reading.at.isoformat(), awaiting="confirmation"))
 
 
 def affirm(context: Correspondent, now: datetime, state: State) -> Turn:
     if state.awaiting != "confirmation" or not state.candidate_time:
         return Turn(["Great! " + ANYTHING_ELSE], state)
-    confirmed = State(state.candidate_time, None, None, None)
+    confirmed = State(state.candidate_time)
     replies = ["Thanks, noted."]
     alerts: list[tuple[AlertKind, str]] = []
     if state.pending_topic:
-        turn = answer_question(context, state.pending_topic, "", now, confirmed)
+        waiting = Reading.of((state.pending_topic or "").split(), (state.pending_sensations or "").split())
+        turn = answer_question(context, "", "", now, confirmed, waiting)
         replies, alerts = replies + turn.replies, turn.alerts
     else:
         replies.append("What would you like to know about your recovery?")
@@ -174,28 +238,30 @@ def affirm(context: Correspondent, now: datetime, state: State) -> Turn:
 
 def deny(context: Correspondent, state: State) -> Turn:
     if state.awaiting == "confirmation":
-        return Turn(
-            ["Sorry about that. " + ASK_WHEN],
-            State(state.treatment_time, None, state.pending_topic, "treatment_time"),
-        )
+        return Turn(["Sorry about that. " + ASK_WHEN], replace(state, candidate_time=None, awaiting="treatment_time"))
     return Turn(["Okay! " + ANYTHING_ELSE], state)
 
 
 def dont_know(context: Correspondent, state: State) -> Turn:
-    cleared = State(state.treatment_time, None, None, None)
-    topic = context.protocol.topic(topic_of(state.pending_topic or "") or "")
-    if topic is None:
+    cleared = State(state.treatment_time)
+    topics = [context.protocol.topic(topic_of(name) or "") for name in (state.pending_topic or "").split()]
+    general = [answers.answer_general(context.protocol, topic, context.card).text for topic in topics if topic]
+    if not general:
         return Turn(["No problem. " + ANYTHING_ELSE], cleared)
-    general = answers.answer_general(context.protocol, topic, context.card)
-    return Turn(["No problem, here is the general guidance.", general.text], cleared)
+    return Turn(["No problem, here is the general guidance."] + general, cleared)
 
 
-def clarify(context: Correspondent, intent: str, text: str, now: datetime, state: State) -> Turn:
-    """A message the model is unsure of, or out of scope: maybe the date we asked for."""
+def clarify(
+    context: Correspondent, intent: str, text: str, now: datetime, state: State, reading: Reading = Reading()
+) -> Turn:
+    """A message the model is unsure of as a whole, or out of scope: maybe the date we asked
+    for; else the topics its questions ask or the sensations it describes, if any."""
     if state.awaiting == "treatment_time":
-        reading = parse_treatment_time(text, now, context.card.tz)
-        if reading is not None:
+        when = parse_treatment_time(text, now, context.card.tz)
+        if when is not None:
             return read_treatment_time(context, text, now, state)
+    if _asked(context, "", reading):
+        return answer_question(context, "", text, now, state, reading)
     if intent == "out_of_scope":
         return Turn(
             [

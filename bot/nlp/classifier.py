@@ -7,6 +7,11 @@ minutes (bench/nlu/REPORT.md). The topic lookup tables still count: the sentence
 sparse features of the featurizers before this one (RegexFeaturizer) are appended.
 Probabilities come from a sigmoid calibration of the linear SVM, so FallbackClassifier
 thresholds keep their meaning.
+
+A message that asks several things, or a story that ends in a question, also gets a
+`topics` list in its parse data: the topics its question clauses ask, in the order asked
+(bot/nlp/clauses.py), each read on its own by the same model. The dialogue answers those;
+the message's own intent stays what the whole text reads as.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.classifiers.classifier import IntentClassifier
+from rasa.nlu.constants import TOKENS_NAMES
 from rasa.shared.nlu.constants import INTENT, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
@@ -30,7 +36,11 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.pipeline import FeatureUnion
 from sklearn.svm import LinearSVC
 
+from bot.nlp import clauses
+
 MODEL_FILE = "linear_intent.skops"
+TOPICS = "topics"  # the parse-data key of the topics a message asks, in order
+TOPIC_PREFIX = "ask_"
 # What skops does not trust by default but the saved model holds; anything else in a
 # model file is refused at load (trusting the file's own list would be pickle again).
 TRUSTED_TYPES = [
@@ -55,7 +65,18 @@ class LinearIntentClassifier(IntentClassifier, GraphComponent):
     @staticmethod
     def get_default_config() -> Dict[str, Any]:
         # C: the SVM's regularization (1.0 measured best of 0.5/1); folds: calibration folds.
-        return {"C": 1.0, "calibration_folds": 3, "ranking_length": 10, "random_seed": 7}
+        # A question clause names a topic when its best reading is an `ask_` intent at
+        # `clause_threshold` or more, `clause_ambiguity` ahead of the next (as the
+        # FallbackClassifier decides for a whole message); at most `max_topics` a message.
+        return {
+            "C": 1.0,
+            "calibration_folds": 3,
+            "ranking_length": 10,
+            "random_seed": 7,
+            "clause_threshold": 0.5,
+            "clause_ambiguity": 0.05,
+            "max_topics": 3,
+        }
 
     def __init__(
         self,
@@ -98,6 +119,76 @@ class LinearIntentClassifier(IntentClassifier, GraphComponent):
         extra = self._pipeline_features(messages)
         return hstack([words, extra]).tocsr() if extra is not None else words
 
+    def _span_features(self, message: Message, spans: List[tuple[int, int]]) -> csr_matrix:
+        """Features of parts of a message, as if each part were the whole message: the
+        lookup features of a part are those of its tokens (a pattern matched in it)."""
+        text = message.get(TEXT) or ""
+        assert self.vectorizer is not None, "trained or loaded before use"
+        words = self.vectorizer.transform([text[a:b] for a, b in spans])
+        sequence, sentence = message.get_sparse_features(TEXT)
+        if sentence is None:
+            return words
+        tokens = message.get(TOKENS_NAMES[TEXT]) or []
+        by_token = csr_matrix(sequence.features) if sequence is not None else None
+        rows = []
+        for a, b in spans:
+            inside = [i for i, token in enumerate(tokens) if token.start >= a and token.end <= b]
+            if by_token is None or not inside or by_token.shape[0] != len(tokens):
+                rows.append(csr_matrix((1, sentence.features.shape[1])))
+            else:
+                rows.append(csr_matrix(by_token[inside].max(axis=0)))
+        return hstack([words, vstack(rows)]).tocsr()
+
+    def _confident_topic(self, row: np.ndarray) -> Optional[Dict[str, Any]]:
+        assert self.model is not None, "trained or loaded before use"
+        order = np.argsort(-row)
+        best, second = row[order[0]], (row[order[1]] if len(order) > 1 else 0.0)
+        name = str(self.model.classes_[order[0]])
+        if (
+            name.startswith(TOPIC_PREFIX)
+            and best >= self.config["clause_threshold"]
+            and best - second >= self.config["clause_ambiguity"]
+        ):
+            return {"name": name, "confidence": float(best)}
+        return None
+
+    def topics(self, message: Message, whole: Dict[str, Any]) -> List[Dict[str, Any]]:
+        """The topics a message's question clauses ask, in text order, when they say more
+        than the reading of the `whole` message: several topics, or one the model is surer
+        of than of the whole (a long story dilutes its question). Empty otherwise: the
+        message's intent says what it asks."""
+        text = message.get(TEXT) or ""
+        parts = clauses.split(text)
+        asked = [index for index, part in enumerate(parts) if part.question]
+        if len(parts) < 2 or not asked or self.model is None:
+            return []
+        found: Dict[int, Dict[str, Any]] = {}
+        spans, owners = [], []
+        for index in asked:
+            # "is this normal?" names nothing: read it with what comes just before it, a
+            # clause or two, a sentence or two, and keep the surest reading
+            starts = {parts[index].start}
+            if clauses.is_vague(text[parts[index].start : parts[index].end]):
+                starts = clauses.context_starts(parts, index)
+            for start in sorted(starts):
+                spans.append((start, parts[index].end))
+                owners.append(index)
+        for index, row in zip(owners, self.model.predict_proba(self._span_features(message, spans)), strict=True):
+            topic = self._confident_topic(row)
+            if topic is not None and topic["confidence"] > found.get(index, {}).get("confidence", 0.0):
+                found[index] = topic
+        ordered: List[Dict[str, Any]] = []
+        for index in sorted(found):
+            if found[index]["name"] not in {t["name"] for t in ordered}:
+                ordered.append(found[index])
+        if (
+            len(ordered) == 1
+            and whole["name"] != ordered[0]["name"]
+            and whole["confidence"] >= ordered[0]["confidence"]
+        ):
+            return []
+        return ordered[: self.config["max_topics"]]
+
     def train(self, training_data: TrainingData) -> Resource:
         examples = [e for e in training_data.intent_examples if e.get(INTENT) and e.get(TEXT)]
         counts = Counter(e.get(INTENT) for e in examples)
@@ -127,6 +218,7 @@ class LinearIntentClassifier(IntentClassifier, GraphComponent):
             ranking = [{"name": str(names[i]), "confidence": float(row[i])} for i in order]
             message.set("intent", ranking[0], add_to_output=True)
             message.set("intent_ranking", ranking, add_to_output=True)
+            message.set(TOPICS, self.topics(message, ranking[0]), add_to_output=True)
         return messages
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta, tzinfo
 from typing import Iterable, Optional
 
 from bot.recovery.clock import RecoveryPoint, locate
-from bot.recovery.protocol import Condition, Protocol, Topic
+from bot.recovery.protocol import Condition, Protocol, Sensation, Topic
 
 
 @dataclass(frozen=True)
@@ -180,6 +180,23 @@ def answer_general(protocol: Protocol, topic: Topic, clinic: ClinicCard) -> Repl
 
 def answer_uncovered(protocol: Protocol, label: str, clinic: ClinicCard) -> Reply:
     return Reply(fill(protocol.phrase("no_guidance"), clinic, topic=label), topic=label, refer=True, covered=False)
+
+
+def beyond_expected(protocol: Protocol, sensation: Sensation, hours: float, clinic: ClinicCard) -> Reply:
+    """A sensation that has lasted past its expected window: contact the clinic now
+    (`escalate`), or let the clinic check on it (`refer`), as the protocol says."""
+    lead = _capital(
+        fill(
+            protocol.phrase("beyond_expected"),
+            clinic,
+            sensation=sensation.label,
+            expected=span_text(sensation.until),
+            elapsed=elapsed_text(hours),
+        )
+    )
+    if sensation.beyond == "escalate":
+        return Reply(f"{lead} {fill(protocol.phrase('escalate'), clinic)}", topic=sensation.topic, escalate=True)
+    return Reply(f"{lead} {fill(protocol.phrase('sensation_refer'), clinic)}", topic=sensation.topic, refer=True)
 
 
 def escalation(protocol: Protocol, clinic: ClinicCard) -> Reply:

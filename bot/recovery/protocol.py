@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import time
-from typing import Any, Mapping, Optional, Sequence
+from typing import Any, Literal, Mapping, Optional, Sequence, cast, get_args
 
 import yaml
 
@@ -78,6 +78,26 @@ class Topic:
         return len(self.windows) > 1
 
 
+Beyond = Literal["escalate", "refer"]
+
+
+@dataclass(frozen=True)
+class Sensation:
+    """A sensation clients describe ("my face feels hot") that is expected for a while after
+    treatment and a warning sign once it lasts longer: past `until` hours the client is told
+    to contact the clinic now (`escalate`) or asked to let the clinic check (`refer`)."""
+
+    name: str
+    label: str
+    topic: str  # the topic whose answer explains it while it is expected
+    until: float
+    beyond: Beyond
+    sources: tuple[str, ...] = ()
+
+    def expected_at(self, hours: float) -> bool:
+        return hours < self.until
+
+
 @dataclass(frozen=True)
 class Condition:
     """A line of the contraindications list, with the words clients use for it."""
@@ -118,6 +138,7 @@ class Protocol:
     followups: tuple[FollowUpStep, ...] = ()
     quiet_hours: QuietHours = QuietHours(time(21, 0), time(8, 0))
     phrases: Mapping[str, str] = field(default_factory=dict)
+    sensations: Mapping[str, Sensation] = field(default_factory=dict)
 
     def topic(self, name: str) -> Optional[Topic]:
         return self.topics.get(name)
@@ -128,10 +149,12 @@ class Protocol:
 
 @dataclass(frozen=True)
 class TopicCatalog:
-    """Every topic a protocol may name, with the label and keywords clients use for it."""
+    """Every topic a protocol may name, with the label and keywords clients use for it,
+    and the sensations the language side reads from clients' words."""
 
     labels: Mapping[str, str]
     keywords: Mapping[str, tuple[str, ...]]
+    sensations: Mapping[str, str] = field(default_factory=dict)  # name -> label
 
     def __contains__(self, name: object) -> bool:
         return name in self.labels
@@ -143,7 +166,8 @@ def load_catalog(text: str) -> TopicCatalog:
     for name, spec in raw.get("topics", {}).items():
         labels[name] = spec.get("label", name.replace("_", " "))
         keywords[name] = tuple(str(k).lower() for k in spec.get("keywords", ()))
-    return TopicCatalog(labels=labels, keywords=keywords)
+    sensations = {str(name): str((spec or {}).get("label", name)) for name, spec in raw.get("sensations", {}).items()}
+    return TopicCatalog(labels=labels, keywords=keywords, sensations=sensations)
 
 
 def parse_yaml(text: str, source: str) -> dict:
@@ -162,7 +186,7 @@ def merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict:
     """A clinic's override replaces whole topics, conditions and sections; the rest is kept."""
     merged = dict(base)
     for key, value in override.items():
-        if key in ("topics", "conditions", "phrases") and isinstance(value, dict):
+        if key in ("topics", "conditions", "phrases", "sensations") and isinstance(value, dict):
             section = dict(base.get(key) or {})
             section.update(value)
             merged[key] = section
@@ -189,6 +213,7 @@ def build(raw: Mapping[str, Any], catalog: TopicCatalog, source: str) -> Protoco
         followups=_build_followups(raw.get("followups") or [], source),
         quiet_hours=_build_quiet_hours(raw.get("quiet_hours"), source),
         phrases={str(k): str(v) for k, v in (raw.get("phrases") or {}).items()},
+        sensations=_build_sensations(raw.get("sensations") or {}, topics, catalog, source),
     )
 
 
@@ -247,6 +272,41 @@ def _check_coverage(windows: Sequence[Window], where: str) -> None:
             return
         expected = window.end
     raise ProtocolError(f"{where}: no window covers the time after {format_hours(expected)}")
+
+
+def _build_sensations(
+    raw: Any, topics: Mapping[str, Topic], catalog: TopicCatalog, source: str
+) -> dict[str, Sensation]:
+    if not isinstance(raw, dict):
+        raise ProtocolError(f"{source}: 'sensations:' must be a mapping")
+    sensations = {}
+    for name, spec in raw.items():
+        where = f"{source}: sensation '{name}'"
+        if name not in catalog.sensations:
+            known = ", ".join(sorted(catalog.sensations))
+            raise ProtocolError(f"{where}: unknown sensation (known: {known})")
+        if not isinstance(spec, dict):
+            raise ProtocolError(f"{where}: needs 'topic', 'until' and 'beyond'")
+        if spec.get("topic") not in topics:
+            raise ProtocolError(f"{where}: 'topic' must name a topic of the protocol, not {spec.get('topic')!r}")
+        try:
+            until = parse_duration(spec.get("until"))
+        except ValueError as exc:
+            raise ProtocolError(f"{where}: 'until': {exc}") from exc
+        if until <= 0:
+            raise ProtocolError(f"{where}: 'until' must be after the treatment")
+        beyond = spec.get("beyond")
+        if beyond not in get_args(Beyond):
+            raise ProtocolError(f"{where}: 'beyond' must be one of {', '.join(get_args(Beyond))}, not {beyond!r}")
+        sensations[name] = Sensation(
+            name=name,
+            label=str(spec.get("label", catalog.sensations[name])),
+            topic=spec["topic"],
+            until=until,
+            beyond=cast(Beyond, beyond),
+            sources=tuple(str(s) for s in spec.get("sources", ())),
+        )
+    return sensations
 
 
 def _build_conditions(raw: Any, source: str) -> dict[str, Condition]:

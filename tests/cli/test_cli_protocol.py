@@ -23,6 +23,8 @@ def test_show_the_default_protocol_as_a_timeline(cli):
     makeup = next(line for line in lines if line.startswith("makeup"))
     assert re.match(r"makeup +0h-24h +No makeup", makeup)
     assert "quiet hours" in result.stdout
+    warmth = next(line for line in lines if line.startswith("warmth "))
+    assert re.match(r"warmth +0h-2d +escalate; answered as redness_swelling +\[001 002\]", warmth)
 
 
 def test_show_at_hours_gives_one_line_per_topic(cli):

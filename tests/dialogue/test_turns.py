@@ -9,7 +9,7 @@ import pytest
 
 from bot import protocols
 from bot.dialogue import turns
-from bot.dialogue.turns import ASK_WHEN, CLARIFY, State
+from bot.dialogue.turns import ASK_WHEN, CLARIFY, Reading, State
 from bot.identity import Correspondent
 from bot.recovery.answers import ClinicCard
 
@@ -158,13 +158,45 @@ def test_the_store_wins_over_the_chat():
 
 
 def test_two_topics_in_one_message_get_two_replies_and_one_lead():
-    turn = turns.answer_question(KNOWN, "ask_makeup", "can i wear makeup and go to the gym?", NOW, State())
+    asked = Reading.of(["ask_makeup", "ask_exercise"])
+    turn = turns.answer_question(KNOWN, "ask_makeup", "can i wear makeup and go to the gym?", NOW, State(), asked)
     assert len(turn.replies) == 2
     makeup, gym = turn.replies
     assert "It has been" in makeup and "It has been" not in gym
     assert PROTOCOL.topic("makeup").windows[0].guidance in makeup
     assert PROTOCOL.topic("exercise").windows[0].guidance in gym
     assert "3:00 pm today" in gym
+
+
+def test_three_topics_are_answered_in_the_order_asked_whatever_the_intent():
+    asked = Reading.of(["ask_sun", "ask_washing", "ask_exercise"])
+    turn = turns.answer_question(KNOWN, "ask_exercise", "sunscreen, washing and the gym?", NOW, State(), asked)
+    sun, washing, gym = turn.replies
+    assert PROTOCOL.topic("sun").windows[0].guidance in sun and "It has been" in sun
+    assert PROTOCOL.topic("washing").windows[0].guidance in washing
+    assert PROTOCOL.topic("exercise").windows[0].guidance in gym
+
+
+def test_at_most_three_topics_and_each_once():
+    asked = Reading.of(["ask_sun", "ask_sun", "ask_makeup", "ask_washing", "ask_exercise"])
+    turn = turns.answer_question(KNOWN, "ask_sun", "lots of questions", NOW, State(), asked)
+    assert len(turn.replies) == turns.MAX_TOPICS == 3
+    assert PROTOCOL.topic("sun").windows[0].guidance in turn.replies[0]
+    assert PROTOCOL.topic("washing").windows[0].guidance in turn.replies[2]
+
+
+def test_an_unsure_message_with_confident_question_clauses_is_answered_not_clarified():
+    asked = Reading.of(["ask_makeup", "ask_exercise"])
+    turn = turns.clarify(KNOWN, "nlu_fallback", "makeup ok now? n when can i go to the gym", NOW, State(), asked)
+    assert CLARIFY not in turn.replies and len(turn.replies) == 2
+    assert PROTOCOL.topic("exercise").windows[0].guidance in turn.replies[1]
+
+
+def test_without_topics_or_sensations_an_unsure_message_is_clarified():
+    assert turns.clarify(KNOWN, "nlu_fallback", "hmm ok", NOW, State(), Reading()).replies == [CLARIFY]
+    # a sensation the protocol does not know is no topic
+    unknown = Reading.of([], ["numbness"])
+    assert turns.clarify(KNOWN, "nlu_fallback", "numb", NOW, State(), unknown).replies == [CLARIFY]
 
 
 def test_an_untimed_topic_needs_no_time():
@@ -271,3 +303,137 @@ def test_topic_of():
     assert turns.topic_of("ask_makeup") == "makeup"
     assert turns.topic_of("ask_uncovered_topic") == "uncovered_topic"
     assert turns.topic_of("greet") is None
+
+
+# --- sensations against their expected window ------------------------------------------
+
+
+def after(hours: float) -> Correspondent:
+    return context(treated_at=NOW - timedelta(hours=hours))
+
+
+def feel(*sensations: str) -> Reading:
+    return Reading.of([], sensations)
+
+
+WARMTH = PROTOCOL.sensations["warmth"]
+REDNESS = PROTOCOL.sensations["redness"]
+
+
+def test_warmth_inside_its_window_is_answered_as_expected():
+    turn = turns.clarify(after(5), "nlu_fallback", "face feels hot like a sunburn", NOW, State(), feel("warmth"))
+    [reply] = turn.replies
+    assert PROTOCOL.topic("redness_swelling").windows[0].guidance in reply
+    assert "warm" in reply and PHONE not in reply and turn.alerts == []
+
+
+@pytest.mark.parametrize("hours, escalates", [(WARMTH.until - 0.1, False), (WARMTH.until, True), (120, True)])
+def test_warmth_escalates_from_the_end_of_its_window(hours, escalates):
+    turn = turns.answer_question(
+        after(hours), "ask_redness_swelling", "still hot and swollen", NOW, State(), feel("warmth", "swelling")
+    )
+    text = " ".join(turn.replies)
+    assert (PHONE in text and "911" in text) is escalates
+    assert alert_kinds(turn) == (["red_flag"] if escalates else [])
+    if escalates:
+        [reply] = turn.replies
+        assert reply.startswith("Warmth is expected for the first 48 hours after treatment, and it has been ")
+        assert "warmth" in turn.alerts[0][1] and "still hot and swollen" in turn.alerts[0][1]
+
+
+@pytest.mark.parametrize("hours, refers", [(REDNESS.until - 0.1, False), (REDNESS.until, True)])
+def test_redness_is_referred_from_the_end_of_its_window(hours, refers):
+    turn = turns.answer_question(after(hours), "ask_redness_swelling", "still red", NOW, State(), feel("redness"))
+    [reply] = turn.replies
+    assert (PHONE in reply) is refers and "911" not in reply
+    assert alert_kinds(turn) == (["outside_timeline"] if refers else [])
+
+
+def test_soreness_past_its_window_is_referred_though_the_pain_topic_has_no_end():
+    turn = turns.answer_question(after(100), "ask_pain", "still sore", NOW, State(), feel("soreness"))
+    [reply] = turn.replies
+    assert reply.startswith("Soreness is expected for the first 4 days after treatment, and it has been 4 days")
+    assert PHONE in reply and "911" not in reply and alert_kinds(turn) == ["outside_timeline"]
+    inside = turns.answer_question(after(95), "ask_pain", "still sore", NOW, State(), feel("soreness"))
+    [reply] = inside.replies
+    assert "Some soreness, tenderness or mild stinging is normal" in reply and inside.alerts == []
+
+
+def test_a_sensation_whose_topic_already_refers_gets_the_topics_answer_once():
+    turn = turns.answer_question(after(24 * 8), "ask_peeling", "still tight and flaky", NOW, State(), feel("tightness"))
+    [reply] = turn.replies
+    assert "Peeling should have stopped" in reply and alert_kinds(turn) == ["outside_timeline"]
+
+
+def test_a_question_with_a_sensation_answers_both_in_order():
+    turn = turns.answer_question(
+        after(5),
+        "ask_makeup",
+        "my face is hot, can i wear makeup?",
+        NOW,
+        State(),
+        Reading.of(["ask_makeup"], ["warmth"]),
+    )
+    makeup, warmth = turn.replies
+    assert PROTOCOL.topic("makeup").windows[0].guidance in makeup
+    assert PROTOCOL.topic("redness_swelling").windows[0].guidance in warmth
+    late = turns.answer_question(
+        after(60),
+        "ask_makeup",
+        "my face is hot, can i wear makeup?",
+        NOW,
+        State(),
+        Reading.of(["ask_makeup"], ["warmth"]),
+    )
+    assert len(late.replies) == 1 and PHONE in late.replies[0] and alert_kinds(late) == ["red_flag"]
+
+
+def test_a_clinic_sets_the_window_of_a_sensation():
+    override = "sensations:\n  warmth: {topic: redness_swelling, until: 72h, beyond: refer}\n"
+    clinic = context(treated_at=NOW - timedelta(hours=60), protocol=protocols.for_clinic(override, source="clinic"))
+    assert turns.answer_question(clinic, "ask_redness_swelling", "hot", NOW, State(), feel("warmth")).alerts == []
+    later = context(treated_at=NOW - timedelta(hours=72), protocol=clinic.protocol)
+    turn = turns.answer_question(later, "ask_redness_swelling", "hot", NOW, State(), feel("warmth"))
+    assert alert_kinds(turn) == ["outside_timeline"] and "911" not in turn.replies[0]
+
+
+def test_sensations_wait_with_the_question_for_the_treatment_time():
+    turn = turns.clarify(UNKNOWN, "nlu_fallback", "my face is still hot", NOW, State(), feel("warmth"))
+    assert turn.replies == [ASK_WHEN]
+    assert turn.state.pending_topic == "ask_redness_swelling" and turn.state.pending_sensations == "warmth"
+    turn = turns.read_treatment_time(UNKNOWN, "3 days ago", NOW, turn.state)
+    assert turn.state.pending_sensations == "warmth" and turn.state.awaiting == "confirmation"
+    turn = turns.affirm(UNKNOWN, NOW, turn.state)
+    assert PHONE in turn.replies[-1] and alert_kinds(turn) == ["red_flag"]
+    assert turn.state.pending_sensations is None
+
+
+def test_several_waiting_topics_are_all_answered_or_given_generally():
+    asked = Reading.of(["ask_makeup", "ask_exercise"])
+    turn = turns.answer_question(UNKNOWN, "ask_makeup", "makeup and gym?", NOW, State(), asked)
+    assert turn.state.pending_topic == "ask_makeup ask_exercise"
+    confirmed = turns.affirm(
+        UNKNOWN, NOW, State(None, SUNDAY_3PM.isoformat(), turn.state.pending_topic, "confirmation")
+    )
+    assert len(confirmed.replies) == 3  # "Thanks, noted." and both answers
+    general = turns.dont_know(UNKNOWN, turn.state)
+    assert len(general.replies) == 3
+    assert PROTOCOL.topic("exercise").windows[0].guidance in general.replies[2]
+
+
+def test_before_the_treatment_a_sensation_is_not_judged():
+    ahead = context(treated_at=NOW + timedelta(hours=5))
+    turn = turns.answer_question(ahead, "ask_redness_swelling", "face is hot", NOW, State(), feel("warmth"))
+    assert turn.alerts == [] and PHONE not in turn.replies[0]
+
+
+def test_a_message_that_only_tells_is_answered_in_the_order_told():
+    told = feel("warmth", "tightness")
+    turn = turns.answer_question(after(5), "ask_peeling", "skin is hot and tight", NOW, State(), told)
+    warmth, tightness = turn.replies
+    assert PROTOCOL.topic("redness_swelling").windows[0].guidance in warmth and "It has been" in warmth
+    assert PROTOCOL.topic("peeling").windows[0].guidance in tightness
+    # a question asked keeps its place before what is told
+    asked = Reading.of(["ask_makeup"], ["tightness"])
+    makeup, tight = turns.answer_question(after(5), "ask_peeling", "tight, makeup ok?", NOW, State(), asked).replies
+    assert PROTOCOL.topic("makeup").windows[0].guidance in makeup

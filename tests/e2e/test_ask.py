@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from bot import protocols
 from bot.recovery.answers import clock_text
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -64,6 +65,41 @@ def at(hours: float) -> str:
     return (TREATED + timedelta(hours=hours)).strftime("%Y-%m-%d %H:%M")
 
 
+LIPS_STORY = (
+    "Had my first microneedling session two days ago. The first night was fine, a bit red. Yesterday I woke up "
+    "and my whole face had swelled so much my lips had all but vanished. I could barely recognize myself in the "
+    "mirror. Is this normal?"
+)
+RED_STORY = (
+    "I got home from the clinic about an hour ago. My face is bright red, like really bright red, and it feels "
+    "tight. I expected some redness but not this much. Is this normal?"
+)
+# Messages of several topics, sensations and stories: (hours after the treatment, text).
+CASES = {
+    "hot like a sunburn": (5, "face feels hot like a sunburn"),
+    "hot to touch and tight": (5, "skin is hot to touch and tight"),
+    "hot and tight, ok?": (5, "my face is hot and tight is that ok"),
+    "spreading with a fever": (5, "hot, red spreading and a fever"),
+    "still hot on day 5": (120, "still hot and swollen"),
+    "still hot at 5 hours": (5, "still hot and swollen"),
+    "two topics at 6 h": (6, "makeup ok now? n when can i go to the gym"),
+    "two topics at 30 h": (30, "makeup ok now? n when can i go to the gym"),
+    "mascara and exercise": (6, "can i wear mascara today and when can i exercise"),
+    "three topics at 6 h": (
+        6,
+        "can i put sunscreen on and when can i wear foundation and is it ok to work out tonight",
+    ),
+    "three topics at 30 h": (
+        30,
+        "can i put sunscreen on and when can i wear foundation and is it ok to work out tonight",
+    ),
+    "lips all but vanished": (50, "my face swelled so much my lips have all but vanished"),
+    "lips are gone": (50, "my lips are gone"),
+    "lips story": (50, LIPS_STORY),
+    "red story": (1, RED_STORY),
+}
+
+
 @pytest.fixture(scope="module")
 def batch(env, tmp_path_factory):
     """One model load for many questions; each line an independent conversation."""
@@ -79,7 +115,7 @@ def batch(env, tmp_path_factory):
         {"phone": PHONE, "at": at(5), "text": "x" * 10_000},
         {"phone": PHONE, "at": at(5), "text": "😭😭😭"},
         {"phone": "not a phone", "at": None, "text": "hi"},
-    ]
+    ] + [{"phone": PHONE, "at": at(hours), "text": text} for hours, text in CASES.values()]
     path = tmp_path_factory.mktemp("batch") / "in.jsonl"
     path.write_text("\n".join(json.dumps(line) for line in lines) + "\n")
     started = time.monotonic()
@@ -175,3 +211,83 @@ def test_a_clarified_message_reports_the_models_best_guess():
     assert reported_intent(parsed) == {"name": "ask_sun", "confidence": 0.31}
     sure = {"intent": {"name": "ask_makeup", "confidence": 0.9}, "intent_ranking": []}
     assert reported_intent(sure) == {"name": "ask_makeup", "confidence": 0.9}
+
+
+# --- several topics, sensations against their window, stories ---------------------------
+
+
+def case(batch, name: str) -> dict:
+    return batch[0][11 + list(CASES).index(name)]
+
+
+def guidance(topic: str, hours: float) -> str:
+    return protocols.default().topic(topic).window_at(hours).guidance
+
+
+def said(answer: dict) -> str:
+    return " ".join(answer["replies"])
+
+
+ESCALATION = "Please contact Glow Skin Studio now at (212) 555-0100"
+CLARIFYING = "not sure I understood"
+
+
+@pytest.mark.parametrize(
+    "name", ["hot like a sunburn", "hot to touch and tight", "hot and tight, ok?", "still hot at 5 hours"]
+)
+def test_normal_sensations_inside_their_window_are_answered_as_expected(batch, name):
+    answer = case(batch, name)
+    text = said(answer)
+    assert guidance("redness_swelling", 5) in text  # "... for the first day or two the skin may feel warm and tight"
+    assert "(212) 555-0100" not in text and CLARIFYING not in text
+
+
+@pytest.mark.parametrize("name", ["spreading with a fever", "still hot on day 5"])
+def test_a_real_sign_or_a_sensation_past_its_window_escalates(batch, name):
+    text = said(case(batch, name))
+    assert ESCALATION in text and "911" in text
+
+
+def test_heat_on_day_5_says_how_long_it_was_expected(batch):
+    assert said(case(batch, "still hot on day 5")).startswith(
+        "Warmth is expected for the first 48 hours after treatment, and it has been 5 days."
+    )
+
+
+@pytest.mark.parametrize(
+    "name, hours", [("two topics at 6 h", 6), ("two topics at 30 h", 30), ("mascara and exercise", 6)]
+)
+def test_each_topic_of_a_two_topic_message_is_answered_for_the_hour_in_order(batch, name, hours):
+    answer = case(batch, name)
+    makeup, exercise = answer["replies"]
+    assert guidance("makeup", hours) in makeup and guidance("exercise", hours) in exercise
+    assert answer["recovery_hours"] == pytest.approx(hours, abs=0.01)
+    if hours < 24:
+        opening = clock_text(TREATED + timedelta(hours=24))
+        assert (
+            f"Makeup is fine from {opening} tomorrow" in makeup
+            and f"Exercise is fine from {opening} tomorrow" in exercise
+        )
+
+
+@pytest.mark.parametrize("name, hours", [("three topics at 6 h", 6), ("three topics at 30 h", 30)])
+def test_each_topic_of_a_three_topic_message_is_answered_for_the_hour_in_order(batch, name, hours):
+    sun, makeup, exercise = case(batch, name)["replies"]
+    assert guidance("sun", hours) in sun
+    assert guidance("makeup", hours) in makeup
+    assert guidance("exercise", hours) in exercise
+
+
+@pytest.mark.parametrize("name", ["lips all but vanished", "lips are gone", "lips story"])
+def test_lips_swollen_out_of_sight_escalate_in_any_words_and_at_any_length(batch, name):
+    answer = case(batch, name)
+    assert answer["intent"] == "report_red_flag"
+    assert ESCALATION in said(answer) and "Redness and mild swelling are expected" not in said(answer)
+
+
+def test_a_story_that_ends_in_a_question_gets_that_question_answered(batch):
+    answer = case(batch, "red story")
+    text = said(answer)
+    assert answer["replies"][0].startswith("It has been 1 hour since your treatment")
+    assert guidance("redness_swelling", 1) in answer["replies"][0]
+    assert "(212) 555-0100" not in text and "health history" not in text  # not the contraindications answer

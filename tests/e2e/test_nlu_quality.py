@@ -53,5 +53,5 @@ def test_trained_model_on_held_out_messages(tmp_path, held_out):
     )
     report = json.loads((tmp_path / "intent_report.json").read_text())
     assert report["macro avg"]["f1-score"] >= MACRO_F1_FLOOR
-    # Recall for red flags matters most: the lexicon catches what the model misses.
-    assert report["report_red_flag"]["recall"] >= 0.9
+    # No red flag may be missed: the lexicon catches what the model misses.
+    assert report["report_red_flag"]["recall"] == 1.0

@@ -83,3 +83,44 @@ def test_untrained_component_leaves_messages_alone(storage):
     component = LinearIntentClassifier.load({}, storage, Resource("never-trained"), _context())
     [message] = component.process([Message(data={"text": "hello"})])
     assert message.get("intent") is None
+
+
+# --- the topics a message's questions ask -------------------------------------------------
+
+
+@pytest.fixture
+def trained(storage):
+    component = LinearIntentClassifier.create({}, storage, Resource("c"), _context())
+    component.train(_training_data())
+    return component
+
+
+def topics_of(component, text: str) -> list[str]:
+    [message] = component.process([Message(data={"text": text})])
+    return [topic["name"] for topic in message.get("topics")]
+
+
+def test_each_question_clause_names_its_topic_in_the_order_asked(trained):
+    assert topics_of(trained, "can i go to the beach and can i wear mascara") == ["ask_sun", "ask_makeup"]
+    assert topics_of(trained, "mascara ok? n when can i sunbathe") == ["ask_makeup", "ask_sun"]
+
+
+def test_a_single_question_or_a_statement_has_no_topics_list(trained):
+    assert topics_of(trained, "can i wear mascara") == []
+    assert topics_of(trained, "i wore mascara and sat in the sun") == []
+
+
+def test_clauses_that_are_no_topic_are_left_out_and_a_topic_is_named_once(trained):
+    assert topics_of(trained, "hey, can i wear mascara, is powder alright?") == ["ask_makeup"]
+
+
+def test_at_most_max_topics(storage):
+    component = LinearIntentClassifier.create({"max_topics": 1}, storage, Resource("c"), _context())
+    component.train(_training_data())
+    assert topics_of(component, "can i go to the beach and can i wear mascara") == ["ask_sun"]
+
+
+def test_topics_carry_confidences(trained):
+    [message] = trained.process([Message(data={"text": "can i go to the beach and can i wear mascara"})])
+    assert all(0.5 <= topic["confidence"] <= 1 for topic in message.get("topics"))
+    assert "topics" in message.output_properties

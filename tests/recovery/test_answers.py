@@ -333,7 +333,15 @@ def test_placeholders_are_filled_everywhere():
             text = answers.fill(window.guidance, CARD)
             assert "{" not in text and "}" not in text, (topic.name, window.start)
     for key in PROTOCOL.phrases:
-        text = answers.fill(PROTOCOL.phrase(key), CARD, topic="alcohol", line="A line.")
+        text = answers.fill(
+            PROTOCOL.phrase(key),
+            CARD,
+            topic="alcohol",
+            line="A line.",
+            sensation="warmth",
+            expected="48 hours",
+            elapsed="5 days",
+        )
         assert "{" not in text, key
 
 
@@ -348,3 +356,17 @@ def test_fill_uses_the_booking_url_or_a_fallback_and_keeps_unknown_placeholders(
 def test_second_topic_of_a_message_has_no_lead():
     reply = answers.answer_topic(PROTOCOL, MAKEUP, TREATED, TREATED + timedelta(hours=6), CARD, lead=False)
     assert "It has been" not in reply.text and "5:00 pm tomorrow" in reply.text
+
+
+def test_a_sensation_past_its_window_says_how_long_it_was_expected_and_what_to_do():
+    warmth, redness = PROTOCOL.sensations["warmth"], PROTOCOL.sensations["redness"]
+    urgent = answers.beyond_expected(PROTOCOL, warmth, 120, CARD)
+    assert urgent.escalate and not urgent.refer and urgent.topic == "redness_swelling"
+    assert urgent.text.startswith("Warmth is expected for the first 48 hours after treatment, and it has been 5 days.")
+    assert answers.fill(PROTOCOL.phrase("escalate"), CARD) in urgent.text
+    later = answers.beyond_expected(PROTOCOL, redness, 100, CARD)
+    assert later.refer and not later.escalate
+    assert later.text.startswith(
+        "Redness is expected for the first 4 days after treatment, and it has been 4 days and 4 hours."
+    )
+    assert PHONE in later.text and "911" not in later.text

@@ -405,3 +405,48 @@ def test_validate_file_names_the_file(tmp_path):
     with pytest.raises(ProtocolError) as error:
         protocols.validate_file(bad)
     assert str(bad) in str(error.value) and "washing" in str(error.value)
+
+
+# --- sensations: how long each is expected ----------------------------------------------
+
+
+def test_default_sensations_follow_the_protocol():
+    sensations = protocols.default().sensations
+    assert set(sensations) == set(protocols.catalog().sensations)
+    assert (sensations["warmth"].until, sensations["warmth"].beyond) == (48, "escalate")
+    assert (sensations["redness"].until, sensations["redness"].beyond) == (96, "refer")
+    assert sensations["swelling"].until == 96 and sensations["soreness"].topic == "pain"
+    assert sensations["warmth"].expected_at(47.99) and not sensations["warmth"].expected_at(48)
+    for sensation in sensations.values():
+        assert sensation.sources, sensation.name
+        assert protocols.default().topic(sensation.topic) is not None
+
+
+def test_a_clinic_overrides_one_sensation_and_keeps_the_others():
+    protocol = load_override("sensations:\n  warmth: {topic: redness_swelling, until: 3d, beyond: refer}\n")
+    assert protocol.sensations["warmth"].until == 72 and protocol.sensations["warmth"].beyond == "refer"
+    assert protocol.sensations["redness"] == protocols.default().sensations["redness"]
+
+
+@pytest.mark.parametrize(
+    "text, problem",
+    [
+        ("sensations: [warmth]\n", "must be a mapping"),
+        ("sensations:\n  numbness: {topic: pain, until: 24h, beyond: refer}\n", "unknown sensation"),
+        ("sensations:\n  warmth: hot\n", "needs 'topic'"),
+        ("sensations:\n  warmth: {topic: alcohol, until: 24h, beyond: refer}\n", "'topic' must name a topic"),
+        ("sensations:\n  warmth: {topic: pain, until: 24, beyond: refer}\n", "bad duration"),
+        ("sensations:\n  warmth: {topic: pain, until: 0h, beyond: refer}\n", "after the treatment"),
+        (
+            "sensations:\n  warmth: {topic: pain, until: 24h, beyond: panic}\n",
+            "'beyond' must be one of escalate, refer",
+        ),
+        ("sensations:\n  warmth: {topic: pain, until: 24h}\n", "'beyond' must be one of"),
+    ],
+)
+def test_bad_sensations_are_refused_naming_source_and_sensation(text, problem):
+    with pytest.raises(ProtocolError, match=problem) as error:
+        load_override(text)
+    assert SOURCE in str(error.value)
+    if "must be a mapping" not in problem:
+        assert "sensation 'warmth'" in str(error.value) or "sensation 'numbness'" in str(error.value)
