@@ -22,8 +22,12 @@ export SQLALCHEMY_SILENCE_UBER_WARNING ?= 1
 # A file target: it runs only when /usr/bin/chromium is missing.
 CHROMIUM := /usr/bin/chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+# axe-core (accessibility checks injected into pages by the browser tests), at the version
+# and integrity hash of tests/browser/axe/package-lock.json, into the git-ignored .build/.
+AXE_DIR := .build/axe
+AXE := $(AXE_DIR)/node_modules/axe-core/axe.min.js
 
-.PHONY: help setup run test test-fast lint bench train nlu-report clean
+.PHONY: help setup run test test-fast test-deps lint bench train nlu-report clean
 
 help:
 	@echo "make run    set up, train when the data changed, start the assistant on SQLite"
@@ -57,13 +61,23 @@ $(CHROMIUM):
 	$(SUDO) apt-get update
 	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y chromium
 
+$(AXE): tests/browser/axe/package.json tests/browser/axe/package-lock.json
+	@command -v npm >/dev/null || { $(SUDO) apt-get update && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y npm; }
+	mkdir -p $(AXE_DIR)
+	cp tests/browser/axe/package.json tests/browser/axe/package-lock.json $(AXE_DIR)/
+	npm ci --prefix $(AXE_DIR) --ignore-scripts --no-audit --no-fund
+	touch $@
+
+# What the browser tests need besides Python: Debian's Chromium and axe-core.
+test-deps: $(CHROMIUM) $(AXE)
+
 # Lint and type errors fail CI as a failing test does.
 lint: $(BIN)/.installed
 	$(BIN)/ruff check bot actions tests bench
 	$(BIN)/ruff format --check bot actions tests bench
 	$(BIN)/mypy
 
-test: lint train $(CHROMIUM)
+test: lint train test-deps
 	bash .ci/services.sh
 	$(BIN)/python -m pytest -q
 

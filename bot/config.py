@@ -28,15 +28,28 @@ class Settings:
     action_server_token: Optional[str] = None
     tracker_store_url: Optional[str] = None
     lock_store_url: Optional[str] = None
+    console_port: int = 5006
+    console_url: str = "http://localhost:5006"
+    console_secret: Optional[str] = None
+    console_idle_minutes: int = 30
+    console_rate_limit_url: str = "memory://"
+    console_proxies: int = 0
 
     @property
     def twilio_enabled(self) -> bool:
         return bool(self.twilio_account_sid and self.twilio_auth_token)
 
+    @property
+    def console_https(self) -> bool:
+        """Secure cookies (and HSTS) when the console, or the deployment as a whole, is
+        reached over https: a cookie that must not travel in clear never does."""
+        return self.console_url.startswith("https://") or self.public_url.startswith("https://")
+
 
 def from_env(environ: Optional[Mapping[str, str]] = None) -> Settings:
     env = os.environ if environ is None else environ
     data_dir = Path(env.get("AFTERCARE_DATA_DIR", str(PROJECT_ROOT / "var")))
+    console_port = int(env.get("CONSOLE_PORT") or 5006)
     return Settings(
         database_url=env.get("DATABASE_URL") or f"sqlite:///{data_dir / 'aftercare.db'}",
         data_dir=data_dir,
@@ -51,4 +64,10 @@ def from_env(environ: Optional[Mapping[str, str]] = None) -> Settings:
         action_server_token=env.get("ACTION_SERVER_TOKEN") or None,
         tracker_store_url=env.get("RASA_TRACKER_STORE_URL") or None,
         lock_store_url=env.get("RASA_LOCK_STORE_URL") or None,
+        console_port=console_port,
+        console_url=(env.get("CONSOLE_URL") or f"http://localhost:{console_port}").rstrip("/"),
+        console_secret=env.get("AFTERCARE_CONSOLE_SECRET") or None,
+        console_idle_minutes=int(env.get("CONSOLE_IDLE_MINUTES") or 30),
+        console_rate_limit_url=env.get("CONSOLE_RATE_LIMIT_URL") or "memory://",
+        console_proxies=int(env.get("CONSOLE_PROXIES_COUNT") or 0),
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from bot.cli import admin, ask, demo, importer, link, messaging, protocol, serve, treatments, widget
+from bot.cli import admin, ask, console, demo, importer, link, messaging, protocol, serve, staff, treatments, widget
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -30,6 +30,9 @@ COMMANDS = (
     widget.widget,  # web chat: personal links, the embed tag and colour
     messaging.followups,
     messaging.outbox,  # SMS: follow-ups, their worker, the local outbox
+    staff.staff,
+    staff.audit,
+    console.console_command,  # the staff console: accounts, the audit log, its server
 )
 for command in COMMANDS:
     main.add_command(command)

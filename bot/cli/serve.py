@@ -1,7 +1,7 @@
 """`aftercare serve`: the whole system on this machine (what `make run` starts).
 
 The action server (127.0.0.1 only), the Rasa server with our channels and no HTTP
-API, and the follow-up worker; stopped together with Ctrl-C.
+API, the follow-up worker and the staff console; stopped together with Ctrl-C.
 """
 
 from __future__ import annotations
@@ -27,7 +27,9 @@ def _bin(name: str) -> str:
     return str(Path(sys.executable).with_name(name))
 
 
-def processes(rasa_port: int, action_port: int, host: str, model: Path) -> list[tuple[str, list[str]]]:
+def processes(
+    rasa_port: int, action_port: int, host: str, model: Path, console_port: int = 5006
+) -> list[tuple[str, list[str]]]:
     os.environ["ACTION_SERVER_URL"] = f"http://127.0.0.1:{action_port}/webhook"
     os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")  # no calls out to the internet
     settings = config.from_env()
@@ -50,10 +52,13 @@ def processes(rasa_port: int, action_port: int, host: str, model: Path) -> list[
         ("actions", [sys.executable, "-m", "actions", "--port", str(action_port)]),
         ("rasa", rasa),
         ("follow-ups", [_bin("aftercare"), "followups", "run"]),
+        ("console", [_bin("aftercare"), "console", "--port", str(console_port), "--host", host]),
     ]
 
 
 def _banner(rasa_port: int) -> str:
+    from bot.cli.demo import DEMO_STAFF, demo_staff_password
+
     settings = config.from_env()
     return "\n".join(
         [
@@ -65,6 +70,8 @@ def _banner(rasa_port: int) -> str:
             f"  demo clinic page:         {settings.public_url}/webhooks/web/demo?clinic=glow",
             f"  SMS webhook (signed):     {settings.public_url}/webhooks/twilio/webhook",
             "  outgoing texts (no Twilio credentials): .venv/bin/aftercare outbox",
+            f"  staff console:            {settings.console_url}",
+            f"    demo staff login:       {DEMO_STAFF['email']} / {demo_staff_password()}",
             "Ctrl-C stops everything.",
             "",
         ]
@@ -87,13 +94,17 @@ def _wait_for_port(port: int, seconds: float) -> bool:
 @click.command("serve")
 @click.option("--port", default=5005, show_default=True, help="The Rasa server's port.")
 @click.option("--action-port", default=5055, show_default=True, help="The action server's port (127.0.0.1).")
-@click.option("--host", default="127.0.0.1", show_default=True, help="Interface for the Rasa server.")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface for the Rasa server and the console.")
 @click.option(
     "--model", type=click.Path(path_type=Path), default=None, help="Trained model (default: models/aftercare.tar.gz)."
 )
-def serve_command(port: int, action_port: int, host: str, model: Optional[Path]) -> None:
-    """Start the assistant: action server, Rasa server and follow-up worker."""
+@click.option("--console-port", type=int, default=None, help="The staff console's port (default: CONSOLE_PORT, else 5006).")
+def serve_command(port: int, action_port: int, host: str, model: Optional[Path], console_port: Optional[int]) -> None:
+    """Start the assistant: action server, Rasa server, follow-up worker and staff console."""
     os.chdir(PROJECT_ROOT)
+    if console_port:
+        os.environ["CONSOLE_PORT"] = str(console_port)  # the console's default URL follows it
+    console_port = config.from_env().console_port
     model = model or PROJECT_ROOT / "models" / "aftercare.tar.gz"
     if not model.exists():
         raise click.ClickException(f"no trained model at {model}: run `make train`")
@@ -114,9 +125,9 @@ def serve_command(port: int, action_port: int, host: str, model: Optional[Path])
 
     signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGTERM, stop)
-    for name, argv in processes(port, action_port, host, model):
+    for name, argv in processes(port, action_port, host, model, console_port):
         running.append((name, subprocess.Popen(argv)))
-    if _wait_for_port(port, 180):
+    if _wait_for_port(port, 180) and _wait_for_port(console_port, 60):
         click.echo(_banner(port))
     while True:
         for name, proc in running:

@@ -50,3 +50,11 @@ class InvalidValue(StoreError, ValueError):
 
 class FutureTreatment(InvalidValue):
     """A treatment recorded as done at a time that has not come yet."""
+
+
+class UnknownStaff(NotFound):
+    pass
+
+
+class DuplicateStaff(Conflict):
+    pass

@@ -347,3 +347,5 @@ class Alert(_Checked, Base):
 
 # The messaging tables (follow-ups, alert texts, the SMS log) live in their own module.
 from bot.store import messaging_models  # noqa: E402,F401
+# The staff console's tables (accounts, sessions, the audit log) likewise.
+from bot.store import staff_models  # noqa: E402,F401

@@ -25,6 +25,7 @@ from bot.channels.web import WebChatInput
 from bot.identity import parse
 from bot.store.db import ensure_schema, session_scope
 from bot.store.models import Client
+from tests.console.console_world import RunningConsole, Template, running_console
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -59,6 +60,21 @@ def browser() -> Iterator[Browser]:
         chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield chromium
         chromium.close()
+
+
+@pytest.fixture(scope="session")
+def console_template(tmp_path_factory) -> Template:
+    """The staff console's seeded database (two clinics, staff of both, an operator)."""
+    return Template.make(tmp_path_factory.mktemp("console-template"))
+
+
+@pytest.fixture
+def console(console_template, tmp_path) -> Iterator[RunningConsole]:
+    """The staff console served on a copy of that database; sign in with
+    console_page.sign_in(page, console.base, console.seeded.glow_staff)."""
+    url = console_template.copy(tmp_path)
+    with running_console(url, tmp_path / "data", seeded=console_template.seeded) as running:
+        yield running
 
 
 @pytest.fixture

@@ -8,9 +8,10 @@ import json
 from datetime import datetime, timedelta, timezone
 
 import pytest
+from axe import assert_no_violations, violations
 from playwright.sync_api import expect
 from webchat import SECRET
-from widget_page import XSS, ask, bot_texts, dialog, focused, launcher, message_box, stored, widget_text
+from widget_page import WIDGET, XSS, ask, bot_texts, dialog, focused, launcher, message_box, stored, widget_text
 
 from bot import links
 from bot.store.db import session_scope
@@ -139,6 +140,26 @@ def test_keyboard_only(stub, page):
     expect(dialog(page)).to_be_hidden()
     assert focused(page) == "launcher"
     expect(launcher(page)).to_have_attribute("aria-expanded", "false")
+
+
+@pytest.mark.parametrize("width", ["desktop", "phone"])
+def test_no_wcag_21_aa_violation_in_the_widget(stub, request, width):
+    """axe-core over the widget (its open shadow root included): closed, then open with
+    a conversation and an error notice."""
+    page = request.getfixturevalue("page" if width == "desktop" else "phone_page")
+    page.goto(stub.site)
+    expect(launcher(page)).to_be_visible()
+    assert_no_violations(page, WIDGET)
+    launcher(page).click()
+    expect(dialog(page)).to_be_visible()
+    ask(page, "can I wear makeup?", 1)
+    message_box(page).fill("a" * 1001)  # the length notice, tied to the box
+    expect(page.locator(".hint")).to_be_visible()
+    assert_no_violations(page, WIDGET)
+    # A control: axe does look inside the shadow root (a button without a name is found).
+    page.evaluate("(sel) => document.querySelector(sel).shadowRoot.querySelector('.close').removeAttribute('aria-label')",
+                  WIDGET)
+    assert "button-name" in {found["id"] for found in violations(page, WIDGET)}
 
 
 def test_aria_roles_and_names(stub, page):

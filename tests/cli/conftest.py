@@ -12,12 +12,14 @@ from bot.store.models import Base
 
 
 @pytest.fixture
-def cli(db_url):
-    """cli("clinic", "list") -> click Result, with DATABASE_URL pointing at the test database."""
+def cli(db_url, tmp_path):
+    """cli("clinic", "list") -> click Result, with DATABASE_URL pointing at the test database
+    (and generated secrets in a data dir of the test's own)."""
     runner = CliRunner()
+    env = {"DATABASE_URL": db_url, "AFTERCARE_DATA_DIR": str(tmp_path / "data")}
 
     def run(*args: str):
-        return runner.invoke(main, list(args), env={"DATABASE_URL": db_url}, catch_exceptions=False)
+        return runner.invoke(main, list(args), env=env, catch_exceptions=False)
 
     return run
 

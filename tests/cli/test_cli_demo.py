@@ -56,5 +56,39 @@ def test_seed_twice_creates_nothing_new(cli, db_url, row_counts):
             "followups": 5,
             "alert_deliveries": 0,
             "sms_messages": 0,  # one row per protocol step
+            # the demo staff account: its set-password link (used); added, link issued, password set
+            "staff": 1,
+            "staff_password_links": 1,
+            "staff_sessions": 0,
+            "sign_in_locks": 0,
+            "audit_log": 3,
         }
     )
+
+
+def test_seed_prints_a_demo_staff_login_that_works(cli, db_url):
+    from bot.services import passwords
+    from bot.services import staff as accounts
+
+    result = cli("demo", "seed")
+    login = [line for line in result.stdout.splitlines() if line.startswith("demo staff login: ")]
+    email, password = login[0].removeprefix("demo staff login: ").split(" / ")
+    assert email == "staff@glow.example" and len(password) >= 12
+
+    def stored_hash(db):
+        return accounts.find_staff(db, email).password_hash
+
+    engine = make_engine(db_url)
+    try:
+        with session_scope(engine) as session:
+            assert passwords.verify(stored_hash(session), password)
+            # Someone changed the demo password: the next seed puts the printed one back.
+            link = accounts.issue_password_link(session, email, datetime.now(timezone.utc))
+            accounts.set_password(session, link.token, "something else entirely", datetime.now(timezone.utc))
+        again = cli("demo", "seed")
+        assert f"demo staff login: {email} / {password}" in again.stdout
+        assert "reset the demo staff account's password" in again.stdout
+        with session_scope(engine) as session:
+            assert passwords.verify(stored_hash(session), password)
+    finally:
+        engine.dispose()

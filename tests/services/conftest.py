@@ -13,3 +13,10 @@ def glow(session):
 @pytest.fixture
 def ana(session, glow):
     return clients.add(session, glow, "Ana Diaz", "(212) 555-0123")
+
+
+@pytest.fixture
+def clinic(session, glow):
+    """glow, committed: the staff tests also read it from other sessions and engines."""
+    session.commit()
+    return glow

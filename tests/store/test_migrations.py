@@ -8,7 +8,10 @@ from sqlalchemy import Column, MetaData, String, inspect
 from bot.store.db import alembic_config, downgrade, make_engine, migrate
 from bot.store.models import Base
 
-TABLES = {"clinics", "clients", "treatments", "alerts", "followups", "alert_deliveries", "sms_messages"}
+TABLES = {
+    "clinics", "clients", "treatments", "alerts", "followups", "alert_deliveries", "sms_messages",
+    "staff", "staff_password_links", "staff_sessions", "sign_in_locks", "audit_log",
+}
 
 
 def differences(url, metadata=Base.metadata):
