@@ -1,4 +1,5 @@
 """`aftercare console`: the staff console's web server (what `aftercare serve` starts)."""
+
 from __future__ import annotations
 
 from typing import Optional

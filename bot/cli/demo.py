@@ -86,7 +86,12 @@ def _seed_staff(session: Session, now: datetime) -> list[str]:
         member = accounts.find_staff(session, email)
     except UnknownStaff:
         issued = accounts.add_staff(
-            session, email=email, name=DEMO_STAFF["name"], role=StaffRole.owner, clinic_slug=DEMO_CLINIC["slug"], now=now
+            session,
+            email=email,
+            name=DEMO_STAFF["name"],
+            role=StaffRole.owner,
+            clinic_slug=DEMO_CLINIC["slug"],
+            now=now,
         )
         accounts.set_password(session, issued.token, password, now)
         said = f"added demo staff account {email}"

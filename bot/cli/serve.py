@@ -98,7 +98,9 @@ def _wait_for_port(port: int, seconds: float) -> bool:
 @click.option(
     "--model", type=click.Path(path_type=Path), default=None, help="Trained model (default: models/aftercare.tar.gz)."
 )
-@click.option("--console-port", type=int, default=None, help="The staff console's port (default: CONSOLE_PORT, else 5006).")
+@click.option(
+    "--console-port", type=int, default=None, help="The staff console's port (default: CONSOLE_PORT, else 5006)."
+)
 def serve_command(port: int, action_port: int, host: str, model: Optional[Path], console_port: Optional[int]) -> None:
     """Start the assistant: action server, Rasa server, follow-up worker and staff console."""
     os.chdir(PROJECT_ROOT)

@@ -1,4 +1,5 @@
 """`aftercare staff add|list|disable|reset` (console accounts) and `aftercare audit`."""
+
 from __future__ import annotations
 
 from datetime import datetime, timezone
@@ -37,8 +38,13 @@ def staff() -> None:
 @click.option("--email", required=True, help="The person's email: their sign-in name.")
 @click.option("--clinic", "slug", default=None, help="The clinic's slug (not for --operator).")
 @click.option("--name", default=None, help="Their name as colleagues and clients see it.")
-@click.option("--role", type=click.Choice(ROLES), default=StaffRole.staff.value, show_default=True,
-              help="owner: the clinic's owner or manager; staff: everyone else.")
+@click.option(
+    "--role",
+    type=click.Choice(ROLES),
+    default=StaffRole.staff.value,
+    show_default=True,
+    help="owner: the clinic's owner or manager; staff: everyone else.",
+)
 @click.option("--operator", is_flag=True, help="Runs the service: sees every clinic, belongs to none.")
 def add(email: str, slug: Optional[str], name: Optional[str], role: str, operator: bool) -> None:
     """Add an account and print its one-time set-password link (valid 72 hours)."""
@@ -48,8 +54,12 @@ def add(email: str, slug: Optional[str], name: Optional[str], role: str, operato
         fail("give the staff member's --clinic (or --operator for an operator)")
     with unit_of_work() as db:
         issued = accounts.add_staff(
-            db, email=email, clinic_slug=slug, name=name,
-            role=StaffRole.operator if operator else StaffRole(role), now=datetime.now(timezone.utc),
+            db,
+            email=email,
+            clinic_slug=slug,
+            name=name,
+            role=StaffRole.operator if operator else StaffRole(role),
+            now=datetime.now(timezone.utc),
         )
         where = "operator of every clinic" if operator else f"{issued.staff.role.value} at {slug}"
     _print_link(issued, f"added {issued.staff.email} ({where})")

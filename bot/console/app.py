@@ -3,6 +3,7 @@
 `aftercare console` runs it (`aftercare serve` starts that next to the assistant); tests
 serve `create_app(...)` on a free port.
 """
+
 from __future__ import annotations
 
 import logging
@@ -41,7 +42,10 @@ log = logging.getLogger(__name__)
 
 ERRORS = {
     400: ("Bad request", "The request could not be read. Go back and try again."),
-    403: ("Not allowed", "The form was open too long or came from another site. Go back, reload the page and try again."),
+    403: (
+        "Not allowed",
+        "The form was open too long or came from another site. Go back, reload the page and try again.",
+    ),
     404: ("Not found", "There is no such page, or it belongs to another clinic."),
     405: ("Not allowed", "That address does not take this kind of request."),
     413: ("Too large", "What was sent is too large."),

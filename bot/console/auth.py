@@ -1,4 +1,5 @@
 """Sign-in, sign-out and the set-password page."""
+
 from __future__ import annotations
 
 import math
@@ -92,10 +93,25 @@ def set_password_form(request: Request, db: Session) -> HTTPResponse:
     try:
         account = accounts.staff_for_link(db, token, now_of(request))
     except accounts.InvalidLink as refused:
-        return render(request, "set_password.html", status=400, link_error=str(refused), token="", email="", error=None,
-                      min_length=MIN_LENGTH)
-    return render(request, "set_password.html", link_error=None, token=token, email=account.email, error=None,
-                  min_length=MIN_LENGTH)
+        return render(
+            request,
+            "set_password.html",
+            status=400,
+            link_error=str(refused),
+            token="",
+            email="",
+            error=None,
+            min_length=MIN_LENGTH,
+        )
+    return render(
+        request,
+        "set_password.html",
+        link_error=None,
+        token=token,
+        email=account.email,
+        error=None,
+        min_length=MIN_LENGTH,
+    )
 
 
 @bp.post(SET_PASSWORD_PATH, name="set_password_submit")
@@ -106,12 +122,28 @@ def set_password_submit(request: Request, db: Session) -> HTTPResponse:
     try:
         account = accounts.staff_for_link(db, token, now_of(request))
     except accounts.InvalidLink as refused:
-        return render(request, "set_password.html", status=400, link_error=str(refused), token="", email="", error=None,
-                      min_length=MIN_LENGTH)
+        return render(
+            request,
+            "set_password.html",
+            status=400,
+            link_error=str(refused),
+            token="",
+            email="",
+            error=None,
+            min_length=MIN_LENGTH,
+        )
 
     def again(error: str) -> HTTPResponse:
-        return render(request, "set_password.html", status=400, link_error=None, token=token, email=account.email,
-                      error=error, min_length=MIN_LENGTH)
+        return render(
+            request,
+            "set_password.html",
+            status=400,
+            link_error=None,
+            token=token,
+            email=account.email,
+            error=error,
+            min_length=MIN_LENGTH,
+        )
 
     if password != (request.form.get("confirm") or ""):
         return again("The two passwords are not the same.")

@@ -1,4 +1,5 @@
 """Operators choose which clinic the console shows them (staff members have one)."""
+
 from __future__ import annotations
 
 from sanic import Blueprint, Request

@@ -1,4 +1,5 @@
 """The signed-in home page: the clinic's inbox (its list of conversations comes later)."""
+
 from __future__ import annotations
 
 from sanic import Blueprint, Request

@@ -1,4 +1,5 @@
 """Console addresses other parts of the project print (no web framework imported here)."""
+
 from __future__ import annotations
 
 from urllib.parse import urlencode

@@ -5,6 +5,7 @@ A staff member sees their own clinic, always. An operator sees the clinic they c
 them there. Rows of another clinic are answered 404, exactly like rows that do not
 exist, so ids of other clinics cannot be probed.
 """
+
 from __future__ import annotations
 
 from typing import Optional, Type, TypeVar
@@ -58,9 +59,13 @@ def clinic_row(request: Request, model: Type[Row], row_id: int) -> Row:
     """The row `row_id` of `model` (any table with a clinic_id) if it belongs to the
     request's clinic; 404 otherwise, the same answer as for an id that does not exist."""
     clinic = current_clinic(request)
-    row = db_of(request).execute(
-        select(model).where(model.id == row_id, model.clinic_id == clinic.id)  # type: ignore[attr-defined]
-    ).scalar_one_or_none()
+    row = (
+        db_of(request)
+        .execute(
+            select(model).where(model.id == row_id, model.clinic_id == clinic.id)  # type: ignore[attr-defined]
+        )
+        .scalar_one_or_none()
+    )
     if row is None:
         raise NotFound("Not found.")
     return row
@@ -77,6 +82,10 @@ def audit(request: Request, action: AuditAction, client_id: Optional[int] = None
     staff = current_staff(request)
     clinic = shown_clinic(request)
     return record(
-        db_of(request), staff, action, now=now_of(request),
-        clinic_id=clinic.id if clinic else None, client_id=client_id,
+        db_of(request),
+        staff,
+        action,
+        now=now_of(request),
+        clinic_id=clinic.id if clinic else None,
+        client_id=client_id,
     )

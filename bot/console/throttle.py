@@ -4,6 +4,7 @@ In memory by default (one console process); CONSOLE_RATE_LIMIT_URL=redis://... s
 the counts between console processes. This slows guessing down; the lock after repeated
 failures (bot/services/signin.py) is what stops it, and survives restarts.
 """
+
 from __future__ import annotations
 
 import warnings

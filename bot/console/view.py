@@ -9,6 +9,7 @@ one unit of work, after:
 - sending a signed-out browser to the sign-in page (unless `public=True`).
 It then marks the response `Cache-Control: no-store` and keeps the cookies in step.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -114,7 +115,9 @@ def _handle(handler: ViewFunction, public: bool, request: Request, params: dict)
                 given = given or request.headers.get(security.CSRF_HEADER)
                 # The page that sent the form was made for the session, or (signed out)
                 # for the pre-session cookie; either proves the same browser sent it.
-                if not any(security.csrf_matches(console.secret, basis, given) for basis in (session_token, pre_session)):
+                if not any(
+                    security.csrf_matches(console.secret, basis, given) for basis in (session_token, pre_session)
+                ):
                     raise Forbidden("The form has expired or came from another site.")
             if session is None and not public:
                 response = sanic_redirect(_sign_in_url(request, ended=bool(session_token)))
@@ -186,9 +189,16 @@ def render_error(request: Request, status: int, title: str, message: str) -> HTT
     """An error page without the database (it may be what failed): no staff bar."""
     console = console_of(request)
     page = console.templates.get_template("error.html").render(
-        staff=None, clinic=None, nav=[], csrf_token=None, csrf_field=lambda: "",
-        url=lambda name, **params: request.app.url_for(name, **params), static=static_url,
-        status=status, title=title, message=message,
+        staff=None,
+        clinic=None,
+        nav=[],
+        csrf_token=None,
+        csrf_field=lambda: "",
+        url=lambda name, **params: request.app.url_for(name, **params),
+        static=static_url,
+        status=status,
+        title=title,
+        message=message,
     )
     response = html(page, status=status)
     response.headers["Cache-Control"] = "no-store"

@@ -3,6 +3,7 @@
 Every staff action that reads or changes a client's data calls `audit`; the console's
 `bot.console.scope.audit(request, action, client_id=...)` fills in who and which clinic.
 """
+
 from __future__ import annotations
 
 from datetime import datetime

@@ -5,6 +5,7 @@ on one core of a small server, where argon2-cffi's default (64 MiB, 3 passes, 4 
 took over 1 s on two busy cores and would let a burst of sign-ins stall the console.
 A hash made with other parameters is redone at the next successful sign-in.
 """
+
 from __future__ import annotations
 
 import secrets

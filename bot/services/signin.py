@@ -7,6 +7,7 @@ survive a restart. Sessions are rows too: the browser holds a random token, the 
 digest; a session ends after `idle` without a request, after `max_age` in any case, at
 sign-out, and when the account is disabled or its password is set anew.
 """
+
 from __future__ import annotations
 
 import enum
@@ -55,9 +56,7 @@ def sign_in(db: Session, email: str, password: str, now: datetime, policy: SignI
     lock = _lock_row(db, account_digest(email))
     if lock is not None and lock.locked_until is not None and lock.locked_until > now:
         return SignIn(Outcome.locked, locked_until=lock.locked_until)
-    staff = db.execute(
-        select(Staff).where(Staff.email == (email or "").strip().lower())
-    ).scalar_one_or_none()
+    staff = db.execute(select(Staff).where(Staff.email == (email or "").strip().lower())).scalar_one_or_none()
     usable = staff is not None and not staff.disabled
     if not passwords.verify(staff.password_hash if usable else None, password) or staff is None:
         return _failed(db, email, lock, staff, now, policy)
@@ -74,18 +73,21 @@ def sign_in(db: Session, email: str, password: str, now: datetime, policy: SignI
         )
     )
     token = tokens.new_token()
-    db.add(StaffSession(
-        staff_id=staff.id, token_digest=tokens.digest(token), clinic_id=staff.clinic_id,
-        created_at=now, last_seen_at=now,
-    ))
+    db.add(
+        StaffSession(
+            staff_id=staff.id,
+            token_digest=tokens.digest(token),
+            clinic_id=staff.clinic_id,
+            created_at=now,
+            last_seen_at=now,
+        )
+    )
     audit(db, staff, AuditAction.signed_in, now=now)
     return SignIn(Outcome.signed_in, token=token, staff=staff)
 
 
 def _lock_row(db: Session, key: str) -> Optional[SignInLock]:
-    return db.execute(
-        select(SignInLock).where(SignInLock.account_digest == key).with_for_update()
-    ).scalar_one_or_none()
+    return db.execute(select(SignInLock).where(SignInLock.account_digest == key).with_for_update()).scalar_one_or_none()
 
 
 def _failed(

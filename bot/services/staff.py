@@ -4,6 +4,7 @@ An account starts without a password. `add_staff` and `issue_password_link` retu
 link token (printed by the CLI inside the console's /set-password URL); the token is
 stored only as a digest, expires, works once, and a newer link replaces older ones.
 """
+
 from __future__ import annotations
 
 import re

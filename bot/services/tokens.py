@@ -3,6 +3,7 @@
 Only the SHA-256 digest of a token is stored: a copy of the database opens no session
 and sets no password. A plain hash is enough because tokens are 256 random bits.
 """
+
 from __future__ import annotations
 
 import hashlib

@@ -345,7 +345,6 @@ class Alert(_Checked, Base):
         return f"<Alert {self.id} {self.kind.value}>"
 
 
-# The messaging tables (follow-ups, alert texts, the SMS log) live in their own module.
-from bot.store import messaging_models  # noqa: E402,F401
-# The staff console's tables (accounts, sessions, the audit log) likewise.
-from bot.store import staff_models  # noqa: E402,F401
+# The messaging tables (follow-ups, alert texts, the SMS log) and the staff console's
+# (accounts, sessions, the audit log) live in modules of their own.
+from bot.store import messaging_models, staff_models  # noqa: E402,F401

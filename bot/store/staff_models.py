@@ -4,6 +4,7 @@ sign-in locks and the audit log.
 Secrets are never stored as given: passwords as argon2 hashes, link and session tokens
 as SHA-256 digests (bot/services/tokens.py), so a copy of the database opens nothing.
 """
+
 from __future__ import annotations
 
 import enum

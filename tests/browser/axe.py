@@ -6,6 +6,7 @@ tests/browser/axe/package-lock.json; `make test` installs it into the git-ignore
 one-line change). It is evaluated through the DevTools protocol, which a page's
 Content-Security-Policy does not block, so pages are checked with their real CSP on.
 """
+
 from __future__ import annotations
 
 from pathlib import Path

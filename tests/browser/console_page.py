@@ -1,4 +1,5 @@
 """The staff console as a browser test sees it: signing in through the real form."""
+
 from __future__ import annotations
 
 from playwright.sync_api import Page, expect

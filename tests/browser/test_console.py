@@ -1,6 +1,7 @@
 """The staff console in a real Chromium: signing in and out with the keyboard alone, the
 layout at phone width, no WCAG 2.1 AA violation (axe-core), the real CSP without a
 single violation, and the README's screenshots."""
+
 from __future__ import annotations
 
 import os
@@ -9,9 +10,9 @@ from pathlib import Path
 
 import pytest
 from axe import assert_no_violations
+from console_page import sign_in
 from playwright.sync_api import Page, expect
 
-from console_page import sign_in
 from tests.console.console_world import PASSWORD
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
@@ -71,7 +72,8 @@ def test_sign_in_and_out_with_the_keyboard_alone(console, page, csp_errors):
     expect(page.get_by_role("banner")).to_contain_text("Glow Skin Studio")
     expect(page.get_by_role("banner")).to_contain_text("Sam Rivera")
     expect(page.get_by_role("navigation", name="Console").get_by_role("link", name="Inbox")).to_have_attribute(
-        "aria-current", "page")
+        "aria-current", "page"
+    )
 
     # The skip link is the first stop and takes focus past the header.
     page.keyboard.press("Tab")
@@ -146,8 +148,9 @@ def test_the_set_password_page_is_accessible(console, request, width):
 
     page: Page = request.getfixturevalue("page" if width == "desktop" else "phone_page")
     with session_scope(console.engine) as db:
-        issued = accounts.add_staff(db, email="new@glow.example", role=StaffRole.staff, clinic_slug="glow",
-                                    now=datetime.now(timezone.utc))
+        issued = accounts.add_staff(
+            db, email="new@glow.example", role=StaffRole.staff, clinic_slug="glow", now=datetime.now(timezone.utc)
+        )
     page.goto(set_password_url(console.base, issued.token))
     expect(page.get_by_label("New password", exact=True)).to_be_focused()
     assert_no_violations(page)
@@ -155,7 +158,8 @@ def test_the_set_password_page_is_accessible(console, request, width):
     page.get_by_label("New password again").fill("short")
     page.get_by_role("button", name="Set password").click()
     expect(page.get_by_label("New password", exact=True)).to_have_accessible_description(
-        re.compile(r"At least 12 characters.*Use at least 12 characters\."))
+        re.compile(r"At least 12 characters.*Use at least 12 characters\.")
+    )
     assert_no_violations(page)
 
 

@@ -157,8 +157,9 @@ def test_no_wcag_21_aa_violation_in_the_widget(stub, request, width):
     expect(page.locator(".hint")).to_be_visible()
     assert_no_violations(page, WIDGET)
     # A control: axe does look inside the shadow root (a button without a name is found).
-    page.evaluate("(sel) => document.querySelector(sel).shadowRoot.querySelector('.close').removeAttribute('aria-label')",
-                  WIDGET)
+    page.evaluate(
+        "(sel) => document.querySelector(sel).shadowRoot.querySelector('.close').removeAttribute('aria-label')", WIDGET
+    )
     assert "button-name" in {found["id"] for found in violations(page, WIDGET)}
 
 

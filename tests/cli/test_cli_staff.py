@@ -1,4 +1,5 @@
 """`aftercare staff add|list|disable|reset` and `aftercare audit`, on SQLite and PostgreSQL."""
+
 from datetime import datetime, timezone
 from urllib.parse import parse_qs, urlsplit
 
@@ -8,8 +9,18 @@ from bot.services import passwords
 from bot.services import staff as accounts
 from bot.store.db import make_engine, session_scope
 
-GLOW = ["clinic", "add", "--slug", "glow", "--name", "Glow Skin Studio", "--timezone", "America/New_York",
-        "--phone", "+12125550100"]
+GLOW = [
+    "clinic",
+    "add",
+    "--slug",
+    "glow",
+    "--name",
+    "Glow Skin Studio",
+    "--timezone",
+    "America/New_York",
+    "--phone",
+    "+12125550100",
+]
 
 
 @pytest.fixture
@@ -34,8 +45,9 @@ def link_token(result) -> str:
 
 
 def test_staff_add_prints_a_one_time_link_that_sets_the_password(cli, glow, db_url):
-    result = cli("staff", "add", "--clinic", "glow", "--email", "Sam@Glow.example", "--name", "Sam Rivera",
-                 "--role", "owner")
+    result = cli(
+        "staff", "add", "--clinic", "glow", "--email", "Sam@Glow.example", "--name", "Sam Rivera", "--role", "owner"
+    )
     assert result.exit_code == 0, result.output
     assert len(result.stdout.splitlines()) == 1  # the link alone on stdout, for scripts
     assert "added sam@glow.example (owner at glow); set-password link for sam@glow.example, single use" in result.stderr
@@ -57,12 +69,15 @@ def test_an_operator_is_added_without_a_clinic(cli, glow):
     assert cli("staff", "list").stdout == "ops@aftercare.example  (all clinics)  operator  -  no password yet\n"
 
 
-@pytest.mark.parametrize("args, message", [
-    (["--email", "a@glow.example"], "give the staff member's --clinic"),
-    (["--operator", "--clinic", "glow", "--email", "a@glow.example"], "an operator belongs to no clinic"),
-    (["--clinic", "nowhere", "--email", "a@glow.example"], "nowhere"),
-    (["--clinic", "glow", "--email", "not an email"], "is not an email address"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--email", "a@glow.example"], "give the staff member's --clinic"),
+        (["--operator", "--clinic", "glow", "--email", "a@glow.example"], "an operator belongs to no clinic"),
+        (["--clinic", "nowhere", "--email", "a@glow.example"], "nowhere"),
+        (["--clinic", "glow", "--email", "not an email"], "is not an email address"),
+    ],
+)
 def test_staff_add_refuses_bad_input_in_one_line(cli, glow, one_line_error, row_counts, args, message):
     before = row_counts()
     assert message in one_line_error(cli("staff", "add", *args))
@@ -85,8 +100,18 @@ def test_disable_and_reset(cli, glow, db_url, one_line_error):
 
 
 def test_audit_prints_the_newest_entries_by_clinic(cli, glow):
-    bright = cli("clinic", "add", "--slug", "bright", "--name", "Bright", "--timezone", "Europe/London",
-                 "--phone", "+442071838750")
+    bright = cli(
+        "clinic",
+        "add",
+        "--slug",
+        "bright",
+        "--name",
+        "Bright",
+        "--timezone",
+        "Europe/London",
+        "--phone",
+        "+442071838750",
+    )
     assert bright.exit_code == 0, bright.output
     cli("staff", "add", "--clinic", "glow", "--email", "sam@glow.example")
     cli("staff", "add", "--clinic", "bright", "--email", "bo@bright.example")

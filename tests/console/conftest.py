@@ -1,5 +1,6 @@
 """The console served on a fresh SQLite database per test, with a probe page that uses
 the scoping and audit helpers the way every page about a client must."""
+
 from __future__ import annotations
 
 from typing import Iterator

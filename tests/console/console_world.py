@@ -6,6 +6,7 @@ real app (bot.console.app.create_app) on a free localhost port from a background
 `ConsoleClient` keeps cookies like a browser and reads the CSRF token from the pages it
 gets, as a form would send it.
 """
+
 from __future__ import annotations
 
 import re
@@ -107,8 +108,12 @@ def console_settings(db_url: str, data_dir: Path, **env: str) -> config.Settings
 
 @contextmanager
 def running_console(
-    db_url: str, data_dir: Path, blueprints: Iterable[Blueprint] = (), engine: Optional[Engine] = None,
-    seeded: Optional[Seeded] = None, **env: str,
+    db_url: str,
+    data_dir: Path,
+    blueprints: Iterable[Blueprint] = (),
+    engine: Optional[Engine] = None,
+    seeded: Optional[Seeded] = None,
+    **env: str,
 ) -> Iterator[RunningConsole]:
     """The console on `db_url` (seeded unless `seeded` is given), with any extra
     `blueprints` a test needs; env: extra settings (CONSOLE_URL=..., ...)."""

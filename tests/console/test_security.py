@@ -1,6 +1,7 @@
 """The console's security guarantees, over HTTP against the real app: CSRF on every
 POST, cookie flags, security headers, clinic scoping (404 for another clinic's ids),
 default-deny routing, and bad input answered without a server error."""
+
 from __future__ import annotations
 
 import re
@@ -70,8 +71,9 @@ def test_cookies_are_httponly_and_samesite_lax_and_not_secure_over_http(console)
 
 @pytest.mark.parametrize("env", [{"CONSOLE_URL": "https://console.example"}, {"PUBLIC_URL": "https://chat.example"}])
 def test_cookies_are_secure_and_host_prefixed_when_served_over_https(console, tmp_path, env):
-    with running_console(console.settings.database_url, tmp_path / "https", engine=console.engine,
-                         seeded=console.seeded, **env) as running:
+    with running_console(
+        console.settings.database_url, tmp_path / "https", engine=console.engine, seeded=console.seeded, **env
+    ) as running:
         browser = running.client()
         page = browser.get("/sign-in")
         assert page.headers["Strict-Transport-Security"] == "max-age=31536000"
@@ -80,7 +82,9 @@ def test_cookies_are_secure_and_host_prefixed_when_served_over_https(console, tm
         token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
         cookie = pre.split(";", 1)[0]
         signed = requests.post(
-            running.base + "/sign-in", allow_redirects=False, headers={"Cookie": cookie},
+            running.base + "/sign-in",
+            allow_redirects=False,
+            headers={"Cookie": cookie},
             data={"email": console.seeded.glow_staff, "password": PASSWORD, "csrf_token": token},
         )
         assert signed.status_code == 303
@@ -132,11 +136,17 @@ def test_staff_see_their_own_clinics_clients_and_get_404_for_every_other_id(cons
         if client_id != seeded.ben_id:
             assert lumen.get(f"/probe/clients/{client_id}").status_code == 404
     with session_scope(console.engine) as db:
-        opened = db.execute(
-            select(AuditEntry).where(AuditEntry.action == AuditAction.conversation_opened).order_by(AuditEntry.id)
-        ).scalars().all()
+        opened = (
+            db.execute(
+                select(AuditEntry).where(AuditEntry.action == AuditAction.conversation_opened).order_by(AuditEntry.id)
+            )
+            .scalars()
+            .all()
+        )
         assert [(e.clinic_id, e.client_id) for e in opened] == [
-            (seeded.glow_id, seeded.ana_id), (seeded.lumen_id, seeded.ben_id)]
+            (seeded.glow_id, seeded.ana_id),
+            (seeded.lumen_id, seeded.ben_id),
+        ]
 
 
 def test_an_operator_sees_only_the_clinic_chosen(console):
@@ -179,11 +189,14 @@ def test_every_route_is_a_console_view_and_signed_out_gets_sign_in(console):
     assert checked >= 4  # /, /sign-out, /clinics (GET, POST), the probe
 
 
-@pytest.mark.parametrize("body, content_type", [
-    (b"\xff\xfe\x00garbage=%%%&csrf_token=TOKEN", "application/x-www-form-urlencoded"),
-    (b"--x\r\nnot multipart", "multipart/form-data; boundary=x"),
-    (b'{"email": 1}', "application/json"),
-])
+@pytest.mark.parametrize(
+    "body, content_type",
+    [
+        (b"\xff\xfe\x00garbage=%%%&csrf_token=TOKEN", "application/x-www-form-urlencoded"),
+        (b"--x\r\nnot multipart", "multipart/form-data; boundary=x"),
+        (b'{"email": 1}', "application/json"),
+    ],
+)
 def test_malformed_posts_get_a_clear_4xx(console, body, content_type):
     browser = console.client()
     token = browser.token("/sign-in").encode()

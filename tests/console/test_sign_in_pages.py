@@ -1,4 +1,5 @@
 """Signing in and out over HTTP against the real console app."""
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
@@ -72,8 +73,9 @@ def test_repeated_wrong_passwords_lock_the_account_and_the_page_says_so(console,
     assert "This account is locked" in ghost[-1].text
 
     # A restarted console (a new app on the same database) keeps the lock.
-    with running_console(console.settings.database_url, tmp_path / "data2", engine=console.engine,
-                         seeded=console.seeded) as restarted:
+    with running_console(
+        console.settings.database_url, tmp_path / "data2", engine=console.engine, seeded=console.seeded
+    ) as restarted:
         assert restarted.client().sign_in(console.seeded.glow_staff, PASSWORD).status_code == 423
         assert restarted.client().sign_in(console.seeded.glow_owner, PASSWORD).status_code == 303
 
@@ -127,7 +129,9 @@ def test_an_idle_session_ends_and_the_page_says_why(console):
     assert "Your session ended" in browser.get(ended.headers["Location"]).text
 
 
-@pytest.mark.parametrize("target", ["//evil.example/", "https://evil.example/", "/\\evil.example", "javascript:alert(1)"])
+@pytest.mark.parametrize(
+    "target", ["//evil.example/", "https://evil.example/", "/\\evil.example", "javascript:alert(1)"]
+)
 def test_sign_in_never_redirects_off_site(console, target):
     signed = console.client().sign_in(console.seeded.glow_staff, next_page=target)
     assert signed.status_code == 303 and signed.headers["Location"] == "/"
@@ -174,8 +178,13 @@ def test_signing_in_again_replaces_the_browsers_session(console):
     browser.sign_in(console.seeded.glow_staff)
     first = browser.cookies["aftercare-session"]
     # A sign-in form left open in another tab, used by a colleague.
-    assert browser.post("/sign-in", data={"email": console.seeded.glow_owner, "password": PASSWORD,
-                                          "csrf_token": browser.token("/")}).status_code == 303
+    assert (
+        browser.post(
+            "/sign-in",
+            data={"email": console.seeded.glow_owner, "password": PASSWORD, "csrf_token": browser.token("/")},
+        ).status_code
+        == 303
+    )
     assert browser.cookies["aftercare-session"] != first
     assert "Olivia Grant" in browser.get("/").text
     with session_scope(console.engine) as db:
@@ -187,8 +196,11 @@ def test_a_short_console_secret_is_a_one_line_error(tmp_path):
 
     from bot.cli import main
 
-    env = {"DATABASE_URL": f"sqlite:///{tmp_path / 'c.db'}", "AFTERCARE_DATA_DIR": str(tmp_path),
-           "AFTERCARE_CONSOLE_SECRET": "too short"}
+    env = {
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'c.db'}",
+        "AFTERCARE_DATA_DIR": str(tmp_path),
+        "AFTERCARE_CONSOLE_SECRET": "too short",
+    }
     result = CliRunner().invoke(main, ["console", "--port", "1"], env=env)
     assert result.exit_code == 2
     assert result.stderr == "error: AFTERCARE_CONSOLE_SECRET must be at least 32 characters\n"

@@ -1,4 +1,5 @@
 """Password hashing (argon2id) and the length rule."""
+
 import pytest
 
 from bot.services import passwords
@@ -38,12 +39,15 @@ def test_old_parameters_need_a_rehash():
     assert not passwords.needs_rehash(passwords.hash_password("correct horse battery"))
 
 
-@pytest.mark.parametrize("password, reason", [
-    ("short pass", "at least 12"),
-    (" " * 14, "only spaces"),
-    ("ana@glow.example", "email"),
-    ("x" * 257, "at most 256"),
-])
+@pytest.mark.parametrize(
+    "password, reason",
+    [
+        ("short pass", "at least 12"),
+        (" " * 14, "only spaces"),
+        ("ana@glow.example", "email"),
+        ("x" * 257, "at most 256"),
+    ],
+)
 def test_the_policy_says_what_to_change(password, reason):
     with pytest.raises(WeakPassword, match=reason):
         passwords.check_policy(password, "Ana@glow.example")

@@ -1,5 +1,6 @@
 """Signing in: lockout after repeated failures (surviving a restart, the same for unknown
 emails), sessions with an idle timeout and a maximum age, sign-out, audit entries."""
+
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -15,8 +16,9 @@ from bot.store.staff_models import AuditAction, StaffRole, StaffSession
 
 NOW = datetime(2026, 3, 2, 15, 0, tzinfo=timezone.utc)
 PASSWORD = "correct horse battery"
-POLICY = SignInPolicy(idle=timedelta(minutes=30), max_age=timedelta(hours=12), lock_after=5,
-                      lock_for=timedelta(minutes=15))
+POLICY = SignInPolicy(
+    idle=timedelta(minutes=30), max_age=timedelta(hours=12), lock_after=5, lock_for=timedelta(minutes=15)
+)
 EMAIL = "ana@glow.example"
 
 

@@ -1,4 +1,5 @@
 """Staff accounts and set-password links: one use, expiry, replacement, disabling."""
+
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -30,7 +31,11 @@ def test_a_new_account_has_no_password_until_its_link_is_used(session, clinic):
     issued = add(session)
     member = issued.staff
     assert (member.email, member.role, member.clinic_id, member.password_hash) == (
-        "ana@glow.example", StaffRole.owner, clinic.id, None)
+        "ana@glow.example",
+        StaffRole.owner,
+        clinic.id,
+        None,
+    )
     assert issued.expires_at == NOW + timedelta(hours=72)
     # Only the digest is stored.
     stored = session.execute(select(PasswordLink.token_digest)).scalar_one()
@@ -111,12 +116,15 @@ def test_emails_are_unique_whatever_their_case(session, clinic):
     assert [m.email for m in accounts.list_staff(session)] == ["ana@glow.example"]
 
 
-@pytest.mark.parametrize("kwargs, message", [
-    ({"email": "not-an-email"}, "not an email"),
-    ({"clinic_slug": None}, "needs a clinic"),
-    ({"role": StaffRole.operator}, "no clinic"),
-    ({"role": "admin"}, "unknown role"),
-])
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"email": "not-an-email"}, "not an email"),
+        ({"clinic_slug": None}, "needs a clinic"),
+        ({"role": StaffRole.operator}, "no clinic"),
+        ({"role": "admin"}, "unknown role"),
+    ],
+)
 def test_bad_accounts_are_refused(session, clinic, kwargs, message):
     with pytest.raises(InvalidValue, match=message):
         add(session, **kwargs)
@@ -157,4 +165,7 @@ def test_listing_by_clinic(session, clinic):
     add(session, email="op@aftercare.example", role=StaffRole.operator, clinic_slug=None)
     assert [m.email for m in accounts.list_staff(session, "glow")] == ["ana@glow.example"]
     assert {m.email for m in accounts.list_staff(session)} == {
-        "ana@glow.example", "bo@other.example", "op@aftercare.example"}
+        "ana@glow.example",
+        "bo@other.example",
+        "op@aftercare.example",
+    }

@@ -9,8 +9,18 @@ from bot.store.db import alembic_config, downgrade, make_engine, migrate
 from bot.store.models import Base
 
 TABLES = {
-    "clinics", "clients", "treatments", "alerts", "followups", "alert_deliveries", "sms_messages",
-    "staff", "staff_password_links", "staff_sessions", "sign_in_locks", "audit_log",
+    "clinics",
+    "clients",
+    "treatments",
+    "alerts",
+    "followups",
+    "alert_deliveries",
+    "sms_messages",
+    "staff",
+    "staff_password_links",
+    "staff_sessions",
+    "sign_in_locks",
+    "audit_log",
 }
 
 

@@ -7,6 +7,7 @@ Create Date: 2024-06-01
 Written by hand to match bot/store/staff_models.py. The audit action is a plain string
 column without a CHECK constraint, so a new action needs no migration.
 """
+
 from typing import Sequence, Union
 
 import sqlalchemy as sa
@@ -32,8 +33,13 @@ def upgrade() -> None:
         sa.Column(
             "role",
             sa.Enum(
-                "owner", "staff", "operator",
-                name="staff_role", native_enum=False, create_constraint=True, length=16,
+                "owner",
+                "staff",
+                "operator",
+                name="staff_role",
+                native_enum=False,
+                create_constraint=True,
+                length=16,
             ),
             nullable=False,
         ),
