@@ -17,4 +17,5 @@ DEFAULTS = {
 
 
 def text(who: Correspondent, key: str) -> str:
-    return fill(who.protocol.phrases.get(key) or DEFAULTS[key], who.card, first_name=who.first_name or "")
+    phrase = who.protocol.phrases.get(key)
+    return fill(phrase.english if phrase else DEFAULTS[key], who.card, first_name=who.first_name or "")

@@ -25,6 +25,7 @@ class ClinicCard:
     phone: str
     tz: tzinfo
     booking_url: Optional[str] = None
+    emergency_number: str = "911"  # of the clinic's country (bot.emergency)
 
 
 @dataclass(frozen=True)
@@ -48,6 +49,7 @@ def fill(template: str, clinic: ClinicCard, **extra: str) -> str:
         clinic_name=clinic.name,
         clinic_phone=clinic.phone,
         booking_url=clinic.booking_url or "your clinic's booking page",
+        emergency_number=clinic.emergency_number,
     )
     values.update(extra)
     return string.Formatter().vformat(template, (), values)
@@ -199,8 +201,17 @@ def beyond_expected(protocol: Protocol, sensation: Sensation, hours: float, clin
     return Reply(f"{lead} {fill(protocol.phrase('sensation_refer'), clinic)}", topic=sensation.topic, refer=True)
 
 
-def escalation(protocol: Protocol, clinic: ClinicCard) -> Reply:
-    return Reply(fill(protocol.phrase("escalate"), clinic), escalate=True)
+def escalation(protocol: Protocol, clinic: ClinicCard, language: Optional[str] = "en") -> Reply:
+    """'Contact the clinic now', in the client's language when the protocol has it."""
+    return Reply(fill(protocol.phrase("escalate", language), clinic), escalate=True)
+
+
+def other_language(protocol: Protocol, clinic: ClinicCard, language: Optional[str]) -> list[Reply]:
+    """For a message in a language the assistant does not answer in: that the team will
+    reply, the clinic's phone and the emergency number, in that language when the protocol
+    has it, and in English."""
+    texts = [protocol.phrase_in("other_language", language), protocol.phrase("other_language")]
+    return [Reply(fill(text, clinic), refer=True) for text in dict.fromkeys(t for t in texts if t)]
 
 
 def handover(protocol: Protocol, clinic: ClinicCard) -> Reply:

@@ -13,6 +13,9 @@ from typing import Any, Literal, Mapping, Optional, Sequence, cast, get_args
 
 import yaml
 
+from bot.recovery import localized
+from bot.recovery.localized import Localized
+
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(m|min|h|d|w)\s*$")
 _UNIT_HOURS = {"m": 1 / 60, "min": 1 / 60, "h": 1.0, "d": 24.0, "w": 168.0}
 
@@ -137,14 +140,19 @@ class Protocol:
     conditions: Mapping[str, Condition] = field(default_factory=dict)
     followups: tuple[FollowUpStep, ...] = ()
     quiet_hours: QuietHours = QuietHours(time(21, 0), time(8, 0))
-    phrases: Mapping[str, str] = field(default_factory=dict)
+    phrases: Mapping[str, Localized] = field(default_factory=dict)
     sensations: Mapping[str, Sensation] = field(default_factory=dict)
 
     def topic(self, name: str) -> Optional[Topic]:
         return self.topics.get(name)
 
-    def phrase(self, key: str) -> str:
-        return self.phrases[key]
+    def phrase(self, key: str, language: Optional[str] = "en") -> str:
+        """The phrase in `language`, else in English."""
+        return self.phrases[key].text(language)
+
+    def phrase_in(self, key: str, language: Optional[str]) -> Optional[str]:
+        """The phrase in `language`, or None when the protocol has none in it."""
+        return self.phrases[key].get(language)
 
 
 @dataclass(frozen=True)
@@ -183,12 +191,14 @@ def parse_yaml(text: str, source: str) -> dict:
 
 
 def merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict:
-    """A clinic's override replaces whole topics, conditions and sections; the rest is kept."""
+    """A clinic's override replaces whole topics, conditions and sections; the rest is kept.
+    A phrase is replaced language by language (bot.recovery.localized.merge)."""
     merged = dict(base)
     for key, value in override.items():
         if key in ("topics", "conditions", "phrases", "sensations") and isinstance(value, dict):
             section = dict(base.get(key) or {})
-            section.update(value)
+            for name, item in value.items():
+                section[name] = localized.merge(section.get(name), item) if key == "phrases" else item
             merged[key] = section
         else:
             merged[key] = value
@@ -212,7 +222,7 @@ def build(raw: Mapping[str, Any], catalog: TopicCatalog, source: str) -> Protoco
         conditions=_build_conditions(raw.get("conditions") or {}, source),
         followups=_build_followups(raw.get("followups") or [], source),
         quiet_hours=_build_quiet_hours(raw.get("quiet_hours"), source),
-        phrases={str(k): str(v) for k, v in (raw.get("phrases") or {}).items()},
+        phrases=_build_phrases(raw.get("phrases") or {}, source),
         sensations=_build_sensations(raw.get("sensations") or {}, topics, catalog, source),
     )
 
@@ -307,6 +317,18 @@ def _build_sensations(
             sources=tuple(str(s) for s in spec.get("sources", ())),
         )
     return sensations
+
+
+def _build_phrases(raw: Any, source: str) -> dict[str, Localized]:
+    if not isinstance(raw, dict):
+        raise ProtocolError(f"{source}: 'phrases:' must be a mapping")
+    phrases = {}
+    for key, value in raw.items():
+        try:
+            phrases[str(key)] = localized.parse(value)
+        except localized.LocalizedError as exc:
+            raise ProtocolError(f"{source}: phrase '{key}': {exc}") from exc
+    return phrases
 
 
 def _build_conditions(raw: Any, source: str) -> dict[str, Condition]:

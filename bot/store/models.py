@@ -30,7 +30,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import declarative_base, relationship, validates
 from sqlalchemy.types import TypeDecorator
 
-from bot import protocols
+from bot import emergency, protocols
 from bot.alerts import AlertKind
 from bot.phones import MESSAGING_SERVICE, display_phone
 from bot.recovery.answers import ClinicCard
@@ -211,8 +211,15 @@ class Clinic(_Checked, Base):
 
     @property
     def card(self) -> ClinicCard:
-        """What an answer says of the clinic: name, phone as its clients dial it, time zone."""
-        return ClinicCard(name=self.name, phone=display_phone(self.phone), tz=self.tz, booking_url=self.booking_url)
+        """What an answer says of the clinic: name, phone as its clients dial it, time zone,
+        the emergency number of its country."""
+        return ClinicCard(
+            name=self.name,
+            phone=display_phone(self.phone),
+            tz=self.tz,
+            booking_url=self.booking_url,
+            emergency_number=emergency.number_for(self.phone),
+        )
 
     @property
     def sms_from(self) -> str:
