@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import asdict
 from datetime import datetime
-from typing import Any, Dict, List, Text
+from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
@@ -57,6 +57,11 @@ def _reading(tracker: Tracker) -> Reading:
     return Reading.of(topics, sensations)
 
 
+def _language(tracker: Tracker) -> Optional[str]:
+    """The message's language as the NLU pipeline read it (bot.nlp.language_guard)."""
+    return (tracker.latest_message or {}).get("language")
+
+
 class ActionAnswerTopic(TurnAction):
     action_name = "action_answer_topic"
 
@@ -68,7 +73,14 @@ class ActionEscalate(TurnAction):
     action_name = "action_escalate"
 
     def turn(self, context, tracker, now, state):
-        return turns.escalate(context, _text(tracker), state)
+        return turns.escalate(context, _text(tracker), state, _language(tracker))
+
+
+class ActionOtherLanguage(TurnAction):
+    action_name = "action_other_language"
+
+    def turn(self, context, tracker, now, state):
+        return turns.other_language(context, _language(tracker), _text(tracker), state)
 
 
 class ActionHandover(TurnAction):

@@ -12,3 +12,4 @@ class AlertKind(str, enum.Enum):
     outside_timeline = "outside_timeline"
     photo = "photo"
     bot_error = "bot_error"
+    other_language = "other_language"

@@ -3,6 +3,7 @@ apart in a client's message, and those a protocol may give its texts in."""
 from __future__ import annotations
 
 ENGLISH = "en"
+UNKNOWN = "und"  # ISO 639-2 "undetermined": a script the identifier was not asked to tell
 
 # English names, for the clinic's staff ("wrote in Spanish").
 NAMES = {
@@ -22,5 +23,6 @@ NAMES = {
 }
 
 
-def name(code: str) -> str:
-    return NAMES.get(code, code)
+def name(code: str | None) -> str:
+    """'es' -> 'Spanish'."""
+    return NAMES.get(code or UNKNOWN, "a language the assistant does not recognise")

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, Iterable, Literal, Mapping, Optional, Sequence
 
-from bot import protocols
+from bot import languages, protocols
 from bot.alerts import AlertKind
 from bot.identity import Correspondent
 from bot.nlp.dates import parse_treatment_time
@@ -273,9 +273,18 @@ def clarify(
     return Turn([CLARIFY], state)
 
 
-def escalate(context: Correspondent, text: str, state: State) -> Turn:
-    reply = answers.escalation(context.protocol, context.card)
-    return Turn([reply.text], state, [(AlertKind.red_flag, f"Red flag reported: {text}")])
+def escalate(context: Correspondent, text: str, state: State, language: Optional[str] = None) -> Turn:
+    """'Contact the clinic now', in the client's language when the protocol has it."""
+    reply = answers.escalation(context.protocol, context.card, language)
+    said = f" (in {languages.name(language)})" if language and language != languages.ENGLISH else ""
+    return Turn([reply.text], state, [(AlertKind.red_flag, f"Red flag reported{said}: {text}")])
+
+
+def other_language(context: Correspondent, language: str, text: str, state: State) -> Turn:
+    """A message in a language the assistant does not answer in: the team will reply."""
+    replies = answers.other_language(context.protocol, context.card, language)
+    alert = f"Wrote in {languages.name(language)}, which the assistant does not answer in: {text}"
+    return Turn([reply.text for reply in replies], state, [(AlertKind.other_language, alert)])
 
 
 def handover(context: Correspondent, text: str, state: State) -> Turn:

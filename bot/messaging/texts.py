@@ -18,6 +18,7 @@ ALERT_KINDS_SAID = {
     AlertKind.outside_timeline: "outside the expected recovery",
     AlertKind.photo: "sent a photo",
     AlertKind.bot_error: "the assistant could not answer",
+    AlertKind.other_language: "wrote in another language",
 }
 
 

@@ -1,8 +1,12 @@
 """Rasa NLU component: the red-flag safety net inside the NLU pipeline.
 
-Placed last in config.yml, after the classifier and the FallbackClassifier: a message
-that names a red flag is routed to escalation whatever was predicted, and the
-original prediction stays in the ranking.
+Placed last in config.yml, after the classifier, the FallbackClassifier and the language
+guard: a message that names a red flag is routed to escalation whatever was predicted or
+whatever its language, and the original prediction stays in the ranking. The English
+lexicon reads every message; the Spanish one (red flags only) every message not clearly
+English, since "tengo fiebre" is too short for the language identifier. A message whose
+language was not told, or was misread, but names Spanish red flags English has no word
+for, is taken as Spanish, so that the escalation is said in Spanish.
 
 Sensations (warmth, tightness, redness, swelling, soreness) are expected for a while
 after a treatment, so the hour decides whether they are a warning sign, and only the
@@ -15,7 +19,7 @@ escalates if the sensation is past its expected window; a model reading at
 
 from __future__ import annotations
 
-from typing import Any, Dict, List
+from typing import Any, Dict, List, Optional
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
@@ -23,9 +27,14 @@ from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.training_data.message import Message
 
-from bot.nlp.redflags import lexicon
+from bot.languages import ENGLISH
+from bot.nlp import redflags_es
+from bot.nlp.language_guard import LANGUAGE
+from bot.nlp.redflags import RedFlag, lexicon
 
 RED_FLAG_INTENT = "report_red_flag"
+# Red-flag lexicons of other languages, run on every message not clearly English.
+OTHER_LEXICONS = {"es": redflags_es.lexicon}
 FALLBACK_INTENT = "nlu_fallback"  # Rasa's FallbackClassifier
 RED_FLAG_ENTITY = "red_flag"
 SENSATION_ENTITY = "sensation"
@@ -50,19 +59,28 @@ class RedFlagGuard(GraphComponent):
         resource: Resource,
         execution_context: ExecutionContext,
     ) -> "RedFlagGuard":
+        # Built now, not at the first message: a client's text should not wait for them.
+        for build in (lexicon, *OTHER_LEXICONS.values()):
+            build()
         return cls(config)
 
     def process(self, messages: List[Message]) -> List[Message]:
         for message in messages:
-            reading = lexicon().read(message.get("text") or "")
-            if not reading.flags and not reading.sensations:
+            text = message.get("text") or ""
+            language = message.get(LANGUAGE)
+            reading = lexicon().read(text)
+            others = other_flags(text, language, reading.flags)
+            flags = reading.flags + [flag for _, flag in others]
+            if not flags and not reading.sensations:
                 continue
+            if others and language not in (ENGLISH, others[0][0]):
+                message.set(LANGUAGE, others[0][0], add_to_output=True)
             entities = list(message.get("entities") or [])
-            entities += [_entity(RED_FLAG_ENTITY, f.group, f.start, f.end) for f in reading.flags]
+            entities += [_entity(RED_FLAG_ENTITY, f.group, f.start, f.end) for f in flags]
             entities += [_entity(SENSATION_ENTITY, s.name, s.start, s.end) for s in reading.sensations]
             message.set("entities", entities, add_to_output=True)
             ranking = [r for r in message.get("intent_ranking") or [] if r.get("name") != RED_FLAG_INTENT]
-            if reading.flags:
+            if flags:
                 message.set("intent", {"name": RED_FLAG_INTENT, "confidence": 1.0}, add_to_output=True)
                 message.set(
                     "intent_ranking", [{"name": RED_FLAG_INTENT, "confidence": 1.0}] + ranking, add_to_output=True
@@ -91,6 +109,20 @@ class RedFlagGuard(GraphComponent):
 
     def process_training_data(self, training_data):  # nothing to learn
         return training_data
+
+
+def other_flags(text: str, language: Optional[str], english: List[RedFlag]) -> List[tuple[str, RedFlag]]:
+    """(language, flag) for the red flags other lexicons find where English found none;
+    none in a message clearly English."""
+    if language == ENGLISH:
+        return []
+    taken = {i for flag in english for i in range(flag.start, flag.end)}
+    return [
+        (code, flag)
+        for code, build in OTHER_LEXICONS.items()
+        for flag in build().find(text)
+        if not taken.intersection(range(flag.start, flag.end))
+    ]
 
 
 def _entity(kind: str, value: str, start: int, end: int) -> Dict[str, Any]:

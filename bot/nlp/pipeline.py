@@ -6,6 +6,7 @@ setup`) writes it to disk for Rasa's SpacyNLP component to load by path.
 
 from __future__ import annotations
 
+import unicodedata
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -13,7 +14,9 @@ from pathlib import Path
 import spacy
 import yaml
 from spacy.language import Language
+from spacy.lookups import Lookups
 from spacy.pipeline import EntityRuler
+from spacy.util import load_language_data, registry
 
 PIPELINE_NAME = "aftercare_en"
 
@@ -47,3 +50,34 @@ def build_to(path: Path) -> Path:
 def shared() -> Language:
     """One pipeline per process, for code outside Rasa (the safety net, the CLI)."""
     return build()
+
+
+def fold_accents(text: str) -> str:
+    """'Está hinchándose' -> 'Esta hinchandose', one character for one, so offsets hold."""
+    return "".join(unicodedata.normalize("NFD", ch)[0] for ch in text)
+
+
+class _FoldingTokenizer:
+    """Spanish is texted with accents or without: the pipeline reads it without."""
+
+    def __init__(self, tokenizer):
+        self.tokenizer = tokenizer
+
+    def __call__(self, text: str):
+        return self.tokenizer(fold_accents(text))
+
+
+@lru_cache(maxsize=1)
+def spanish() -> Language:
+    """Blank Spanish with a lookup lemmatizer (spacy-lookups-data), accents folded in the
+    text and in the lemma table alike ("hincharon" and "hinchó" -> "hinchar")."""
+    nlp = spacy.blank("es")
+    lemmatizer = nlp.add_pipe("lemmatizer", config={"mode": "lookup"})
+    raw = load_language_data(registry.lookups.get("es")["lemma_lookup"])
+    folded = {fold_accents(k): fold_accents(v) for k, v in raw.items()}
+    folded.update({k: fold_accents(v) for k, v in raw.items() if k == fold_accents(k)})  # "esta" stays "este"
+    lookups = Lookups()
+    lookups.add_table("lemma_lookup", folded)
+    lemmatizer.initialize(lookups=lookups)
+    nlp.tokenizer = _FoldingTokenizer(nlp.tokenizer)
+    return nlp

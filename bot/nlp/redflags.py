@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
-from typing import Iterable, Mapping
+from typing import Callable, ClassVar, Iterable, Mapping, Optional
 
 import yaml
 from spacy.language import Language
@@ -66,7 +66,14 @@ class _Terms:
     """One section of redflags.yml: named terms matched on lemmas, phrases and token shapes,
     with the cues that, next to a term, make it something else."""
 
-    def __init__(self, nlp: Language, spec: Mapping[str, dict]):
+    def __init__(
+        self,
+        nlp: Language,
+        spec: Mapping[str, dict],
+        any_word: dict = _ANY_WORD,
+        negated: Optional[Callable[[Doc, int], bool]] = None,
+    ):
+        self.negated = negated or _negated
         self.tokens = Matcher(nlp.vocab)  # lemmas and token patterns
         self.phrases = PhraseMatcher(nlp.vocab, attr="LOWER")
         self.not_after: dict[str, list[list[str]]] = {}
@@ -82,7 +89,7 @@ class _Terms:
                 self.phrases.add(name, phrases)
             if terms.get("patterns"):
                 self.tokens.add(
-                    name, [[_ANY_WORD if t == "any" else t for t in pattern] for pattern in terms["patterns"]]
+                    name, [[any_word if t == "any" else t for t in pattern] for pattern in terms["patterns"]]
                 )
 
     def spans(self, doc: Doc, overlap: bool = False) -> list[Span]:
@@ -93,7 +100,7 @@ class _Terms:
             for match_id, start, end in matcher(doc):
                 name = doc.vocab.strings[match_id]
                 if (
-                    _negated(doc, start)
+                    self.negated(doc, start)
                     or _after_cue(doc, start, self.not_after[name])
                     or _before_cue(doc, end, self.not_before[name])
                 ):
@@ -109,12 +116,20 @@ class _Terms:
 
 
 class RedFlagLexicon:
+    # What `any` in a pattern stands for, and what negates a term: English here; a lexicon
+    # of another language has its own (redflags_es.py).
+    any_word: ClassVar[dict] = _ANY_WORD
+
     def __init__(self, nlp: Language, spec: dict):
         self.nlp = nlp
-        self.flags = _Terms(nlp, spec["groups"])
-        self.sensation_terms = _Terms(nlp, spec.get("sensations") or {})
+        self.flags = _Terms(nlp, spec["groups"], self.any_word, self.negated)
+        self.sensation_terms = _Terms(nlp, spec.get("sensations") or {}, self.any_word, self.negated)
         tense = spec.get("tense") or {}
         self.tense = {key: _cue_pattern(tense.get(key, ())) for key in ("current", "past", "resolved", "future")}
+
+    @staticmethod
+    def negated(doc: Doc, start: int) -> bool:
+        return _negated(doc, start)
 
     @property
     def sensation_names(self) -> set[str]:
