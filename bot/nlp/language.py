@@ -3,7 +3,9 @@ answered as such rather than guessed at by the English classifier.
 
 lingua (the lingua-language-detector package, models inside the wheel) tells the languages
 below apart. On its own it misreads short English texts ("k thx" as Vietnamese, brand names
-as French), so a message in Latin letters counts as another language only when
+as French), so the names of products and medicines the project's entity ruler knows
+(entities.yml: "Avène", "Sol de Janeiro") are taken out first, and a message in Latin
+letters counts as another language only when
 - it has at least three words;
 - it has no English function or chat word ("i", "my", "the", "ok", "thx") that is not also
   a function word of that language (spaCy's stop-word lists);
@@ -16,13 +18,14 @@ from __future__ import annotations
 import re
 import unicodedata
 from functools import lru_cache
-from typing import Optional
+from typing import Iterable, Optional
 
 import spacy
 from lingua import IsoCode639_1, Language, LanguageDetector, LanguageDetectorBuilder
 from spacy.lang.en.tokenizer_exceptions import TOKENIZER_EXCEPTIONS
 
 from bot.languages import ENGLISH, UNKNOWN
+from bot.nlp import pipeline
 
 # Latin-script languages clients of US clinics write in, and languages of other scripts.
 # Every language added makes English short texts likelier to be misread: measure first.
@@ -31,6 +34,8 @@ OTHER_SCRIPTS = ("zh", "ja", "ko", "ru", "uk", "ar", "fa", "hi")
 
 MIN_WORDS = 3
 MIN_ODDS = 2.0
+# Entity labels that are names, in no language (bot/nlp/entities.yml).
+NAME_LABELS = ("PRODUCT", "MEDICINE")
 
 _WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*")
 # Texting words that are English whatever the letters around them look like.
@@ -64,10 +69,14 @@ class LanguageIdentifier:
         """Load the Latin-script models now (a few seconds) rather than at the first message."""
         self.identify("hola, ¿puedo usar maquillaje hoy? can i wear makeup today?")
 
-    def identify(self, text: str) -> Optional[str]:
+    def identify(self, text: str, names: Iterable[tuple[int, int]] = ()) -> Optional[str]:
         """The language's ISO 639-1 code; "en" unless another language is clear; None when
-        the message is too short to tell (fewer than three words in Latin letters)."""
-        words = [w.lower().replace("’", "'") for w in _WORD.findall(text or "")]
+        the message is too short to tell (fewer than three words in Latin letters).
+        `names`: (start, end) character spans of product and medicine names, left out."""
+        text = text or ""
+        for start, end in names:
+            text = text[:start] + " " * (end - start) + text[end:]
+        words = [w.lower().replace("’", "'") for w in _WORD.findall(text)]
         if not words:
             return None
         odds = self._odds(text)
@@ -94,3 +103,9 @@ class LanguageIdentifier:
 @lru_cache(maxsize=1)
 def identifier() -> LanguageIdentifier:
     return LanguageIdentifier()
+
+
+def identify(text: str) -> Optional[str]:
+    """The language of a message outside Rasa, the names found by the project's pipeline."""
+    names = [(e.start_char, e.end_char) for e in pipeline.shared()(text or "").ents if e.label_ in NAME_LABELS]
+    return identifier().identify(text, names)

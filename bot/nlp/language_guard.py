@@ -18,7 +18,7 @@ from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.training_data.message import Message
 
 from bot.languages import ENGLISH
-from bot.nlp.language import identifier
+from bot.nlp.language import NAME_LABELS, identifier
 
 LANGUAGE = "language"  # the parse data key
 OTHER_LANGUAGE_INTENT = "other_language"
@@ -54,7 +54,8 @@ class LanguageGuard(GraphComponent):
 
     def process(self, messages: List[Message]) -> List[Message]:
         for message in messages:
-            language = identifier().identify(message.get("text") or "")
+            names = [(e["start"], e["end"]) for e in message.get("entities") or [] if e.get("entity") in NAME_LABELS]
+            language = identifier().identify(message.get("text") or "", names)
             message.set(LANGUAGE, language, add_to_output=True)
             if language is not None and language not in self.served:
                 divert(message, OTHER_LANGUAGE_INTENT)
