@@ -49,3 +49,30 @@ def test_a_signed_sms_gets_its_day_aware_answer_and_a_forged_one_403(sms_assista
     assert "makeup" in text and "24 hours" in text and "no makeup yet" in text
     twilio.settle()
     assert twilio.callbacks and {c["status"] for c in twilio.callbacks} == {204}
+
+
+def alerts(running) -> list[tuple[str, str]]:
+    from sqlalchemy import select
+
+    from bot.store import db
+    from bot.store.models import Alert
+
+    with db.session_scope(db.make_engine(running.database_url)) as session:
+        return [(a.kind, a.message) for a in session.scalars(select(Alert).order_by(Alert.id))]
+
+
+def test_spanish_by_sms_red_flag_in_spanish_question_in_spanish_and_english(sms_assistant):
+    """What the actions say is what Twilio sends: the Spanish escalation with 911, and for a
+    question the assistant cannot answer in Spanish, the short reply in both languages."""
+    running, twilio = sms_assistant
+    before = len(twilio.sent_to(DEMO_CLIENT))
+    for sid, body in (("es1", "se me hincharon los labios y me cuesta respirar"), ("es2", "¿Puedo usar maquillaje hoy?")):
+        params = inbound_params(twilio.account_sid, "SM" + sid.rjust(32, "0"), DEMO_CLIENT, DEMO_CLINIC, body)
+        assert post(running, params, twilio.auth_token).status_code == 200
+    bodies = [m["body"] for m in twilio.sent_to(DEMO_CLIENT)[before:]]
+    escalation, spanish, english = bodies
+    assert "comuníquese ahora" in escalation and "911" in escalation and "(212) 555-0100" in escalation
+    assert "inglés" in spanish and "(212) 555-0100" in spanish
+    assert "only answer in English" in english and "call 911" in english and "(212) 555-0100" in english
+    kinds = [(kind, "Spanish" in message) for kind, message in alerts(running)]
+    assert ("red_flag", True) in kinds and ("other_language", True) in kinds
