@@ -52,9 +52,14 @@ def shared() -> Language:
     return build()
 
 
+# Accented Latin letters -> the letter alone (one character for one, so offsets hold).
+_FOLD = {c: unicodedata.normalize("NFD", chr(c))[0] for c in range(0xC0, 0x250)
+         if len(unicodedata.normalize("NFD", chr(c))) > 1}
+
+
 def fold_accents(text: str) -> str:
-    """'Está hinchándose' -> 'Esta hinchandose', one character for one, so offsets hold."""
-    return "".join(unicodedata.normalize("NFD", ch)[0] for ch in text)
+    """'Está hinchándose' -> 'Esta hinchandose'."""
+    return text.translate(_FOLD)
 
 
 class _FoldingTokenizer:
@@ -67,17 +72,24 @@ class _FoldingTokenizer:
         return self.tokenizer(fold_accents(text))
 
 
-@lru_cache(maxsize=1)
-def spanish() -> Language:
+@lru_cache(maxsize=2)
+def spanish(lemmas: frozenset[str] = frozenset()) -> Language:
     """Blank Spanish with a lookup lemmatizer (spacy-lookups-data), accents folded in the
-    text and in the lemma table alike ("hincharon" and "hinchó" -> "hinchar")."""
+    text and in the lemma table alike ("hincharon" and "hinchó" -> "hinchar"). With
+    `lemmas`, only the words of those lemmas are looked up: the whole table (half a million
+    forms) takes seconds to load, which a server would spend at its first Spanish message."""
     nlp = spacy.blank("es")
     lemmatizer = nlp.add_pipe("lemmatizer", config={"mode": "lookup"})
-    raw = load_language_data(registry.lookups.get("es")["lemma_lookup"])
-    folded = {fold_accents(k): fold_accents(v) for k, v in raw.items()}
-    folded.update({k: fold_accents(v) for k, v in raw.items() if k == fold_accents(k)})  # "esta" stays "este"
+    table = {}
+    for form, lemma in load_language_data(registry.lookups.get("es")["lemma_lookup"]).items():
+        folded_form, folded_lemma = fold_accents(form), fold_accents(lemma)
+        if lemmas and folded_lemma not in lemmas:
+            continue
+        # Two forms may fold to one ("está", "esta"): the one written without accents wins.
+        if folded_form not in table or form == folded_form:
+            table[folded_form] = folded_lemma
     lookups = Lookups()
-    lookups.add_table("lemma_lookup", folded)
+    lookups.add_table("lemma_lookup", table)
     lemmatizer.initialize(lookups=lookups)
     nlp.tokenizer = _FoldingTokenizer(nlp.tokenizer)
     return nlp

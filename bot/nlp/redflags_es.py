@@ -33,7 +33,30 @@ class SpanishRedFlagLexicon(RedFlagLexicon):
         return any(word in _NEGATORS for word in words)
 
 
+def _lemmas(spec: dict) -> frozenset[str]:
+    """Every lemma the lexicon matches on: the only ones its pipeline needs to know."""
+    found: set[str] = set()
+
+    def visit(node) -> None:
+        if isinstance(node, dict):
+            lemma = node.get("LEMMA")
+            if isinstance(lemma, str):
+                found.add(lemma)
+            elif isinstance(lemma, dict):
+                found.update(lemma.get("IN", ()))
+            for value in node.values():
+                visit(value)
+        elif isinstance(node, list):
+            for value in node:
+                visit(value)
+
+    for terms in spec["groups"].values():
+        found.update(str(lemma) for lemma in terms.get("lemmas", ()))
+        visit(terms.get("patterns", []))
+    return frozenset(found)
+
+
 @lru_cache(maxsize=1)
 def lexicon() -> SpanishRedFlagLexicon:
     spec = yaml.safe_load(resources.files(__package__).joinpath("redflags_es.yml").read_text("utf-8"))
-    return SpanishRedFlagLexicon(pipeline.spanish(), spec)
+    return SpanishRedFlagLexicon(pipeline.spanish(_lemmas(spec)), spec)
