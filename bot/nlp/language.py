@@ -79,12 +79,12 @@ class LanguageIdentifier:
         words = [w.lower().replace("’", "'") for w in _WORD.findall(text)]
         if not words:
             return None
-        odds = self._odds(text)
         if sum(map(_is_latin, words)) * 2 < len(words):  # mostly another script
-            others = [code for code in odds if code not in LATIN]
+            others = [code for code in self._odds(text) if code not in LATIN]
             return others[0] if others else UNKNOWN
         if len(words) < MIN_WORDS:
             return None
+        odds = self._odds(text)
         latin = [code for code in odds if code in LATIN and code != ENGLISH]
         if not latin:
             return ENGLISH
