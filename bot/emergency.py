@@ -3,6 +3,7 @@
 A short table of the countries clinics are in; elsewhere 112, the number GSM phones
 route to the local emergency service in most of the world.
 """
+
 from __future__ import annotations
 
 from bot.phones import InvalidPhone, region_of

@@ -1,5 +1,6 @@
 """The languages the project knows, by ISO 639-1 code: those the language identifier tells
 apart in a client's message, and those a protocol may give its texts in."""
+
 from __future__ import annotations
 
 ENGLISH = "en"

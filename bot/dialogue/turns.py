@@ -280,7 +280,7 @@ def escalate(context: Correspondent, text: str, state: State, language: Optional
     return Turn([reply.text], state, [(AlertKind.red_flag, f"Red flag reported{said}: {text}")])
 
 
-def other_language(context: Correspondent, language: str, text: str, state: State) -> Turn:
+def other_language(context: Correspondent, language: Optional[str], text: str, state: State) -> Turn:
     """A message in a language the assistant does not answer in: the team will reply."""
     replies = answers.other_language(context.protocol, context.card, language)
     alert = f"Wrote in {languages.name(language)}, which the assistant does not answer in: {text}"

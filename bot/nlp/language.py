@@ -13,6 +13,7 @@ letters counts as another language only when
 A message in another script (Chinese, Korean, Cyrillic, Arabic ...) is never English.
 Measured on real-style messages in README ("Languages").
 """
+
 from __future__ import annotations
 
 import re
@@ -40,9 +41,13 @@ NAME_LABELS = ("PRODUCT", "MEDICINE")
 _WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*")
 # Texting words that are English whatever the letters around them look like.
 _CHAT = frozenset(
-    "ok okay okk kk k thx thanx thnx ty tysm tyvm lol lmao omg idk tbh btw pls plz u ur r ya yea yeah "
-    "yep yup nah nope hun xx xo tmrw tmr tn tonite np ttyl brb gtg rn asap wdym ngl smh imo".split()
-)
+    {
+        "ok", "okay", "okk", "kk", "k", "thx", "thanx", "thnx", "ty", "tysm", "tyvm", "lol", "lmao", "omg",
+        "idk", "tbh", "btw", "pls", "plz", "u", "ur", "r", "ya", "yea", "yeah", "yep", "yup", "nah", "nope",
+        "hun", "xx", "xo", "tmrw", "tmr", "tn", "tonite", "np", "ttyl", "brb", "gtg", "rn", "asap", "wdym",
+        "ngl", "smh", "imo",
+    }
+)  # fmt: skip
 
 
 def _english_words() -> frozenset[str]:
@@ -61,9 +66,7 @@ class LanguageIdentifier:
         languages = [Language.from_iso_code_639_1(getattr(IsoCode639_1, c.upper())) for c in codes]
         self.detector: LanguageDetector = LanguageDetectorBuilder.from_languages(*languages).build()
         self.english_words = _english_words()
-        self.function_words = {
-            code: frozenset(spacy.util.get_lang_class(code).Defaults.stop_words) for code in LATIN
-        }
+        self.function_words = {code: frozenset(spacy.util.get_lang_class(code).Defaults.stop_words) for code in LATIN}
 
     def warm(self) -> None:
         """Load the Latin-script models now (a few seconds) rather than at the first message."""

@@ -7,6 +7,7 @@ to tell; bot.nlp.language) and, for a language outside `served` (config.yml), th
 English. The classifier's ranking stays; the red-flag guard, placed after this one, still
 escalates a red flag whatever the language.
 """
+
 from __future__ import annotations
 
 from typing import Any, Dict, List

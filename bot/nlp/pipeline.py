@@ -10,12 +10,14 @@ import unicodedata
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
+from typing import Callable
 
 import spacy
 import yaml
 from spacy.language import Language
 from spacy.lookups import Lookups
-from spacy.pipeline import EntityRuler
+from spacy.pipeline import EntityRuler, Lemmatizer
+from spacy.tokens import Doc
 from spacy.util import load_language_data, registry
 
 PIPELINE_NAME = "aftercare_en"
@@ -53,8 +55,11 @@ def shared() -> Language:
 
 
 # Accented Latin letters -> the letter alone (one character for one, so offsets hold).
-_FOLD = {c: unicodedata.normalize("NFD", chr(c))[0] for c in range(0xC0, 0x250)
-         if len(unicodedata.normalize("NFD", chr(c))) > 1}
+_FOLD = {
+    c: unicodedata.normalize("NFD", chr(c))[0]
+    for c in range(0xC0, 0x250)
+    if len(unicodedata.normalize("NFD", chr(c))) > 1
+}
 
 
 def fold_accents(text: str) -> str:
@@ -65,10 +70,10 @@ def fold_accents(text: str) -> str:
 class _FoldingTokenizer:
     """Spanish is texted with accents or without: the pipeline reads it without."""
 
-    def __init__(self, tokenizer):
+    def __init__(self, tokenizer: Callable[[str], Doc]) -> None:
         self.tokenizer = tokenizer
 
-    def __call__(self, text: str):
+    def __call__(self, text: str) -> Doc:
         return self.tokenizer(fold_accents(text))
 
 
@@ -80,8 +85,11 @@ def spanish(lemmas: frozenset[str] = frozenset()) -> Language:
     forms) takes seconds to load, which a server would spend at its first Spanish message."""
     nlp = spacy.blank("es")
     lemmatizer = nlp.add_pipe("lemmatizer", config={"mode": "lookup"})
-    table = {}
-    for form, lemma in load_language_data(registry.lookups.get("es")["lemma_lookup"]).items():
+    assert isinstance(lemmatizer, Lemmatizer)
+    forms = load_language_data(registry.lookups.get("es")["lemma_lookup"])
+    assert isinstance(forms, dict)
+    table: dict[str, str] = {}
+    for form, lemma in forms.items():
         folded_form, folded_lemma = fold_accents(form), fold_accents(lemma)
         if lemmas and folded_lemma not in lemmas:
             continue

@@ -1,9 +1,11 @@
 """The Spanish red-flag lexicon (redflags_es.yml): the English net's matcher on a Spanish
 pipeline that folds accents, with Spanish negation."""
+
 from __future__ import annotations
 
 from functools import lru_cache
 from importlib import resources
+from typing import ClassVar
 
 import yaml
 from spacy.tokens import Doc
@@ -17,18 +19,18 @@ _DOUBT = (["no", "se", "si"], ["no", "se", "que"], ["no", "estoy", "segura"], ["
 
 
 class SpanishRedFlagLexicon(RedFlagLexicon):
-    any_word = {"LOWER": {"NOT_IN": sorted(_NEGATORS)}, "IS_PUNCT": False, "OP": "?"}
+    any_word: ClassVar[dict] = {"LOWER": {"NOT_IN": sorted(_NEGATORS)}, "IS_PUNCT": False, "OP": "?"}
 
     @staticmethod
     def negated(doc: Doc, start: int) -> bool:
         """'no tengo fiebre', 'sin pus', 'ni fiebre ni pus', 'nada de pus', within the clause."""
-        window = list(doc[max(start - 3, 0):start])
+        window = list(doc[max(start - 3, 0) : start])
         for index in range(len(window) - 1, -1, -1):
             if window[index].is_punct:
-                window = window[index + 1:]
+                window = window[index + 1 :]
                 break
         words = [t.lower_ for t in window]
-        if any(words[i:i + 3] == doubt for doubt in _DOUBT for i in range(len(words))):
+        if any(words[i : i + 3] == doubt for doubt in _DOUBT for i in range(len(words))):
             return False
         return any(word in _NEGATORS for word in words)
 
@@ -37,7 +39,7 @@ def _lemmas(spec: dict) -> frozenset[str]:
     """Every lemma the lexicon matches on: the only ones its pipeline needs to know."""
     found: set[str] = set()
 
-    def visit(node) -> None:
+    def visit(node: object) -> None:
         if isinstance(node, dict):
             lemma = node.get("LEMMA")
             if isinstance(lemma, str):

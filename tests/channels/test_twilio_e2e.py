@@ -6,6 +6,8 @@ the Messages API, whose status callbacks the server takes; a forged one gets 403
 
 from __future__ import annotations
 
+import time
+
 import pytest
 import requests
 
@@ -61,18 +63,34 @@ def alerts(running) -> list[tuple[str, str]]:
         return [(a.kind, a.message) for a in session.scalars(select(Alert).order_by(Alert.id))]
 
 
+def texted_after(twilio, before: int, until: str, timeout: float = 30) -> str:
+    """What was texted to the client since `before` messages, once `until` is among it (a
+    send may outlast the webhook's answer on a busy machine)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        text = "\n".join(m["body"] for m in twilio.sent_to(DEMO_CLIENT)[before:])
+        if until in text or time.monotonic() > deadline:
+            return text
+        time.sleep(0.1)
+
+
 def test_spanish_by_sms_red_flag_in_spanish_question_in_spanish_and_english(sms_assistant):
     """What the actions say is what Twilio sends: the Spanish escalation with 911, and for a
     question the assistant cannot answer in Spanish, the short reply in both languages."""
     running, twilio = sms_assistant
-    before = len(twilio.sent_to(DEMO_CLIENT))
-    for sid, body in (("es1", "se me hincharon los labios y me cuesta respirar"), ("es2", "¿Puedo usar maquillaje hoy?")):
+    sent = []
+    for sid, body, last_words in (
+        ("es1", "se me hincharon los labios y me cuesta respirar", "de inmediato."),
+        ("es2", "¿Puedo usar maquillaje hoy?", "The clinic's phone number is"),
+    ):
+        before = len(twilio.sent_to(DEMO_CLIENT))
         params = inbound_params(twilio.account_sid, "SM" + sid.rjust(32, "0"), DEMO_CLIENT, DEMO_CLINIC, body)
         assert post(running, params, twilio.auth_token).status_code == 200
-    bodies = [m["body"] for m in twilio.sent_to(DEMO_CLIENT)[before:]]
-    escalation, spanish, english = bodies
-    assert "comuníquese ahora" in escalation and "911" in escalation and "(212) 555-0100" in escalation
-    assert "inglés" in spanish and "(212) 555-0100" in spanish
-    assert "only answer in English" in english and "call 911" in english and "(212) 555-0100" in english
+        sent.append(texted_after(twilio, before, last_words))
+    escalation, reply = sent
+    assert "comuníquese ahora" in escalation and "llame al 911" in escalation and "(212) 555-0100" in escalation
+    assert "solo puedo responder en inglés" in reply and "only answer in English" in reply
+    assert reply.index("inglés") < reply.index("English")  # their language first
+    assert "If this is urgent, call 911" in reply and reply.count("(212) 555-0100") == 2
     kinds = [(kind, "Spanish" in message) for kind, message in alerts(running)]
     assert ("red_flag", True) in kinds and ("other_language", True) in kinds

@@ -1,18 +1,19 @@
 """Turns for a client who writes in another language: pure, like the rest of turns.py."""
+
 from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
 from bot import protocols
 from bot.dialogue import turns
-from bot.dialogue.context import Context
 from bot.dialogue.turns import State
+from bot.identity import Correspondent
 from bot.recovery.answers import ClinicCard
 
 PHONE = "(212) 555-0100"
 CARD = ClinicCard("Glow Skin Studio", PHONE, ZoneInfo("America/New_York"))
 LONDON = ClinicCard("Bright Skin", "020 7183 8750", ZoneInfo("Europe/London"), emergency_number="999")
-CONTEXT = Context(card=CARD, protocol=protocols.default(), clinic_id=1, client_id=2, first_name="Ana")
+CONTEXT = Correspondent(card=CARD, protocol=protocols.default(), clinic_id=1, client_id=2, first_name="Ana")
 
 
 def test_another_language_gets_its_text_then_english_with_the_phone_911_and_an_alert():
@@ -34,7 +35,7 @@ def test_a_language_without_a_text_gets_english_alone():
 
 
 def test_the_emergency_number_is_the_clinics_countrys():
-    london = Context(card=LONDON, protocol=protocols.default())
+    london = Correspondent(card=LONDON, protocol=protocols.default())
     turn = turns.other_language(london, "es", "tengo una pregunta sobre mi tratamiento", State())
     assert all("999" in reply and "911" not in reply for reply in turn.replies)
     assert "999" in turns.escalate(london, "my lips are swelling", State()).replies[0]

@@ -3,6 +3,7 @@ runs it (one model load for all): Spanish red flags escalate in Spanish, with 91
 breathing one; other Spanish messages get the short reply in Spanish and in English, with
 the clinic's phone, and staff an alert; short English texts are never taken for another
 language."""
+
 from __future__ import annotations
 
 import json
@@ -20,11 +21,29 @@ BREATHING = "se me hincharon los labios y me cuesta respirar"
 MAKEUP = "¿Puedo usar maquillaje hoy?"
 REDNESS = "mi cara está muy roja, ¿es normal?"
 PUS = "tengo pus y fiebre"
-LONG = ("hola buenas tardes, me hice el microneedling ayer en la tarde y quería preguntarles si ya puedo "
-        "ponerme mi crema de noche y si puedo ir al gimnasio mañana temprano, porque tengo clase, y otra cosa, "
-        "hoy en la mañana noté que tengo como una costra amarilla en la barbilla, gracias")
-SHORT_ENGLISH = ["ok", "ty", "k thx", "makeup tmrw?", "😭😭😭", "👍", "cerave?", "La Roche Posay", "101.5",
-                 "tues 2pm", "lol ok", "yes pls", "nope", "still red", "Sol de Janeiro ok?", "gracias!"]
+LONG = (
+    "hola buenas tardes, me hice el microneedling ayer en la tarde y quería preguntarles si ya puedo "
+    "ponerme mi crema de noche y si puedo ir al gimnasio mañana temprano, porque tengo clase, y otra cosa, "
+    "hoy en la mañana noté que tengo como una costra amarilla en la barbilla, gracias"
+)
+SHORT_ENGLISH = [
+    "ok",
+    "ty",
+    "k thx",
+    "makeup tmrw?",
+    "😭😭😭",
+    "👍",
+    "cerave?",
+    "La Roche Posay",
+    "101.5",
+    "tues 2pm",
+    "lol ok",
+    "yes pls",
+    "nope",
+    "still red",
+    "Sol de Janeiro ok?",
+    "gracias!",
+]
 
 
 @pytest.fixture(scope="module")
@@ -35,11 +54,11 @@ def answers(env, tmp_path_factory):  # noqa: F811
     result = run(env, "ask", "--batch", str(path))
     out = [json.loads(line) for line in result.stdout.splitlines()]
     assert len(out) == len(texts), result.stderr[-2000:]
-    return dict(zip(texts, out))
+    return dict(zip(texts, out, strict=True))
 
 
-def alerts(env) -> list[tuple[str, str]]:
-    engine = create_engine(env["DATABASE_URL"])
+def alerts(environment: dict) -> list[tuple[str, str]]:
+    engine = create_engine(environment["DATABASE_URL"])
     with engine.connect() as connection:
         return [tuple(row) for row in connection.execute(text("select kind, message from alerts order by id"))]
 

@@ -1,5 +1,6 @@
 """Language identification (bot/nlp/language.py): English texts, however short, stay English;
 Spanish and other languages are told when there is enough to tell."""
+
 from __future__ import annotations
 
 import re
@@ -15,16 +16,90 @@ ROOT = Path(__file__).resolve().parents[2]
 # Short texts as clients send them: acknowledgements, slang, emoji, brands, names, numbers,
 # dates, a Spanish word in English. None of them may be taken for another language.
 SHORT_ENGLISH = [
-    "ok", "OK!!", "ty", "k thx", "thx u", "tyvm 🙏", "kk", "okie", "yep", "nope", "ya", "np", "lol",
-    "omg", "idk", "tbh", "ttyl", "gn", "hiii", "hey hun", "yes pls", "no ty", "sure thing",
-    "makeup tmrw?", "spf?", "gym tmrw??", "wash tn?", "retinol wen", "still red", "so itchy",
-    "peeling lol", "ouch", "yikes", "👍", "😭😭😭", "❤️", "🙏🏼🙏🏼", "👀?", "...", "??", "!!!",
-    "CeraVe", "cerave ok?", "Aquaphor?", "La Roche-Posay", "Avene", "Bioderma", "Cetaphil",
-    "EltaMD", "Neutrogena hydro boost", "Vanicream", "SkinCeuticals", "Obagi", "Tylenol",
-    "advil?", "aleve", "tretinoin", "Dr Reyes", "Maria", "Lupita", "Guadalupe", "Sol de Janeiro",
-    "101.3", "38.4", "3", "2pm", "11/21", "thurs 4pm", "tomorrow at 9", "yesterday ~2",
-    "3 days ago", "last tues", "STOP", "HELP", "START", "Stop", "stop pls", "gracias!",
-    "ok gracias lol", "adios", "ciao", "bonjour lol", "merci!", "namaste 🙏",
+    "ok",
+    "OK!!",
+    "ty",
+    "k thx",
+    "thx u",
+    "tyvm 🙏",
+    "kk",
+    "okie",
+    "yep",
+    "nope",
+    "ya",
+    "np",
+    "lol",
+    "omg",
+    "idk",
+    "tbh",
+    "ttyl",
+    "gn",
+    "hiii",
+    "hey hun",
+    "yes pls",
+    "no ty",
+    "sure thing",
+    "makeup tmrw?",
+    "spf?",
+    "gym tmrw??",
+    "wash tn?",
+    "retinol wen",
+    "still red",
+    "so itchy",
+    "peeling lol",
+    "ouch",
+    "yikes",
+    "👍",
+    "😭😭😭",
+    "❤️",
+    "🙏🏼🙏🏼",
+    "👀?",
+    "...",
+    "??",
+    "!!!",
+    "CeraVe",
+    "cerave ok?",
+    "Aquaphor?",
+    "La Roche-Posay",
+    "Avene",
+    "Bioderma",
+    "Cetaphil",
+    "EltaMD",
+    "Neutrogena hydro boost",
+    "Vanicream",
+    "SkinCeuticals",
+    "Obagi",
+    "Tylenol",
+    "advil?",
+    "aleve",
+    "tretinoin",
+    "Dr Reyes",
+    "Maria",
+    "Lupita",
+    "Guadalupe",
+    "Sol de Janeiro",
+    "101.3",
+    "38.4",
+    "3",
+    "2pm",
+    "11/21",
+    "thurs 4pm",
+    "tomorrow at 9",
+    "yesterday ~2",
+    "3 days ago",
+    "last tues",
+    "STOP",
+    "HELP",
+    "START",
+    "Stop",
+    "stop pls",
+    "gracias!",
+    "ok gracias lol",
+    "adios",
+    "ciao",
+    "bonjour lol",
+    "merci!",
+    "namaste 🙏",
 ]
 
 # A little longer, with brands, places and Spanish words around English.
@@ -110,16 +185,22 @@ def _examples(path: Path) -> list[str]:
     texts = []
     for item in yaml.safe_load(path.read_text()).get("nlu", []):
         if "intent" in item:
-            texts += [_ANNOTATION.sub(r"\1", line.strip()[2:]) for line in item["examples"].splitlines()
-                      if line.strip().startswith("- ")]
+            texts += [
+                _ANNOTATION.sub(r"\1", line.strip()[2:])
+                for line in item["examples"].splitlines()
+                if line.strip().startswith("- ")
+            ]
     return texts
 
 
 def test_the_english_training_and_held_out_messages_stay_english():
     """Thousands of English messages written the way clients text: at most one in a thousand
     may be taken for another language (measured: 2 of about 8,200, French brand names)."""
-    texts = [text for path in sorted((ROOT / "data" / "nlu").glob("*.yml")) + sorted((ROOT / "tests" / "nlu").glob("*.yml"))
-             for text in _examples(path)]
+    texts = [
+        text
+        for path in sorted((ROOT / "data" / "nlu").glob("*.yml")) + sorted((ROOT / "tests" / "nlu").glob("*.yml"))
+        for text in _examples(path)
+    ]
     assert len(texts) > 5000
     other = [text for text in texts if identify(text) not in ("en", None)]
     assert len(other) <= len(texts) / 1000, other

@@ -1,4 +1,5 @@
 """The Spanish red-flag net (bot/nlp/redflags_es.yml) and how the NLU guards use it."""
+
 from __future__ import annotations
 
 import pytest
@@ -104,8 +105,11 @@ def test_a_spanish_red_flag_escalates_in_spanish_whatever_came_before():
     [breathing, short, long] = run(
         ("se me hincharon los labios y me cuesta respirar", []),
         ("tengo fiebre", []),  # too short for the identifier: the red flag tells the language
-        ("hola buenas tardes, ayer me hice el microneedling y queria preguntar si puedo ir al gimnasio "
-         "manana, y tambien note que se me esta formando una costra amarilla en la barbilla", []),
+        (
+            "hola buenas tardes, ayer me hice el microneedling y queria preguntar si puedo ir al gimnasio "
+            "manana, y tambien note que se me esta formando una costra amarilla en la barbilla",
+            [],
+        ),
     )
     for message in (breathing, short, long):
         assert message.get("intent")["name"] == RED_FLAG_INTENT

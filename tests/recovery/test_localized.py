@@ -1,5 +1,6 @@
 """Texts in several languages in a protocol (bot/recovery/localized.py): the shape, its
 validation, and how a clinic's override of a phrase merges with the default's languages."""
+
 from __future__ import annotations
 
 import pytest
