@@ -87,6 +87,7 @@ def test_spanish_by_sms_red_flag_in_spanish_question_in_spanish_and_english(sms_
         params = inbound_params(twilio.account_sid, "SM" + sid.rjust(32, "0"), DEMO_CLIENT, DEMO_CLINIC, body)
         assert post(running, params, twilio.auth_token).status_code == 200
         sent.append(texted_after(twilio, before, last_words))
+        twilio.settle()  # a client's next text comes after the delivery reports of this one
     escalation, reply = sent
     assert "comuníquese ahora" in escalation and "llame al 911" in escalation and "(212) 555-0100" in escalation
     assert "solo puedo responder en inglés" in reply and "only answer in English" in reply
