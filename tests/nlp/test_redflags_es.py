@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 from rasa.shared.nlu.training_data.message import Message
 
-from bot.nlp.components import RED_FLAG_INTENT, RedFlagGuard, red_flags
+from bot.nlp.components import RED_FLAG_INTENT, RedFlagGuard, other_flags
 from bot.nlp.language_guard import LANGUAGE, OTHER_LANGUAGE_INTENT, LanguageGuard
+from bot.nlp.redflags import lexicon as lexicon_en
 from bot.nlp.redflags_es import lexicon
 
 
@@ -129,9 +130,11 @@ def test_spanish_without_a_red_flag_is_another_language_and_english_stays_englis
 
 
 def test_the_spanish_net_reads_what_is_not_clearly_english():
-    assert [code for code, _ in red_flags("tengo fiebre", None)] == ["es"]
-    assert [code for code, _ in red_flags("tengo pus", "es")] == ["en", "es"]
-    assert red_flags("tengo fiebre", "en") == []
+    english = lexicon_en().find("tengo pus y fiebre")
+    assert [flag.text for _, flag in other_flags("tengo fiebre", None, [])] == ["fiebre"]
+    # where English found a flag ("pus"), only the rest is Spanish's
+    assert [flag.text for _, flag in other_flags("tengo pus y fiebre", "es", english)] == ["fiebre"]
+    assert other_flags("tengo fiebre", "en", []) == []
 
 
 def test_an_english_red_flag_stays_one_in_english():
