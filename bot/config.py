@@ -34,6 +34,8 @@ class Settings:
     console_idle_minutes: int = 30
     console_rate_limit_url: str = "memory://"
     console_proxies: int = 0
+    data_key: Optional[str] = None
+    acuity_api_url: str = "https://acuityscheduling.com"
 
     @property
     def twilio_enabled(self) -> bool:
@@ -70,4 +72,6 @@ def from_env(environ: Optional[Mapping[str, str]] = None) -> Settings:
         console_idle_minutes=int(env.get("CONSOLE_IDLE_MINUTES") or 30),
         console_rate_limit_url=env.get("CONSOLE_RATE_LIMIT_URL") or "memory://",
         console_proxies=int(env.get("CONSOLE_PROXIES_COUNT") or 0),
+        data_key=env.get("AFTERCARE_DATA_KEY") or None,
+        acuity_api_url=(env.get("ACUITY_API_URL") or "https://acuityscheduling.com").rstrip("/"),
     )

@@ -13,6 +13,10 @@ class InvalidTime(ValueError):
     """A time that cannot be read or does not exist; the message is one line."""
 
 
+class UnreadableTime(InvalidTime):
+    """Text in neither of the two forms: a reader of more forms may still read it."""
+
+
 def _shown(text: str) -> str:
     text = text or ""
     return repr(text if len(text) <= 40 else text[:37] + "...")
@@ -41,9 +45,9 @@ def parse_local_time(text: str, tz: tzinfo) -> datetime:
     try:
         parsed = datetime.fromisoformat(raw[:-1] + "+00:00" if raw.endswith(("Z", "z")) else raw)
     except ValueError:
-        raise InvalidTime(f"cannot read the time {_shown(text)}: {_FORMS}") from None
+        raise UnreadableTime(f"cannot read the time {_shown(text)}: {_FORMS}") from None
     if parsed.tzinfo is None:
-        raise InvalidTime(f"the time {_shown(text)} has no offset: {_FORMS}")
+        raise UnreadableTime(f"the time {_shown(text)} has no offset: {_FORMS}")
     return parsed.astimezone(timezone.utc)
 
 
@@ -53,6 +57,12 @@ def _wall_clock(raw: str, match: re.Match, tz: tzinfo) -> datetime:
         naive = datetime(year, month, day, hour, minute)
     except ValueError as exc:
         raise InvalidTime(f"the time {raw!r} is not a real date or time ({exc})") from None
+    return wall_clock(naive, tz, raw)
+
+
+def wall_clock(naive: datetime, tz: tzinfo, raw: str) -> datetime:
+    """`naive` read on the clocks of `tz`, in UTC; refused in the spring gap, the first
+    occurrence in the autumn fold (see parse_local_time). `raw` is the text, for the message."""
     local = naive.replace(tzinfo=tz, fold=0)
     # A time in the gap does not survive a round trip through UTC: 02:30 comes back 03:30.
     round_trip = local.astimezone(timezone.utc).astimezone(tz).replace(tzinfo=None)

@@ -39,6 +39,7 @@ from bot.messaging import ledger
 from bot.messaging.gateway import UNSUBSCRIBED, Failure, Gateway, Outgoing, SendError, Sent
 from bot.messaging.jobs import AlertJobs, FollowUpJobs, JobKind
 from bot.messaging.outcomes import Lost, Postpone, Send, Skip, Taken
+from bot.services import treatments
 from bot.store.db import session_scope
 from bot.store.messaging_models import JobStatus
 
@@ -136,6 +137,7 @@ class Worker:
         """One batch of each kind of job."""
         tally = Tally()
         with session_scope(self.engine) as session:
+            treatments.complete_past(session, self.clock())
             self.alerts.enqueue(session, self.clock())
         for kind in self.kinds:
             claimed = self.claim(kind)

@@ -112,6 +112,13 @@ def reschedule(session: Session, treatment: Treatment, performed_at: datetime, *
     return followups.sync_treatment(session, treatment, now)
 
 
+def complete_past(session: Session, now: datetime) -> int:
+    """Booked treatments whose time has come are done: an appointment that was not
+    cancelled has happened. Their follow-ups stay as they are (they were scheduled from
+    the booked time, and done or booked counts the same for them). Returns how many."""
+    return queries.complete_booked(session, now)
+
+
 def cancel(session: Session, treatment: Treatment, *, now: datetime) -> list[FollowUp]:
     """Cancel a treatment; returns its follow-ups, those not sent yet now cancelled."""
     _apply(treatment, now, status=TreatmentStatus.cancelled)

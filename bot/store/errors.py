@@ -58,3 +58,19 @@ class UnknownStaff(NotFound):
 
 class DuplicateStaff(Conflict):
     pass
+
+
+class DuplicateBookingSource(Conflict):
+    pass
+
+
+class DuplicateImportMapping(Conflict):
+    pass
+
+
+class DuplicateEvent(Conflict):
+    """A webhook event received before (the same event id, or the same signature)."""
+
+
+class UnknownImportMapping(NotFound):
+    pass

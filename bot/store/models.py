@@ -352,6 +352,7 @@ class Alert(_Checked, Base):
         return f"<Alert {self.id} {self.kind.value}>"
 
 
-# The messaging tables (follow-ups, alert texts, the SMS log) and the staff console's
-# (accounts, sessions, the audit log) live in modules of their own.
-from bot.store import messaging_models, staff_models  # noqa: E402,F401
+# The messaging tables (follow-ups, alert texts, the SMS log), the staff console's
+# (accounts, sessions, the audit log) and the booking sources' (sources, events, import
+# mappings) live in modules of their own.
+from bot.store import booking_models, messaging_models, staff_models  # noqa: E402,F401

@@ -9,10 +9,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Optional, TypeVar
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from bot.store.booking_models import BookingEvent, BookingSource, ImportMapping, SourceKind
 from bot.store.errors import AmbiguousClient, Conflict, UnknownClient, UnknownClinic
 from bot.store.models import Client, Clinic, Treatment, TreatmentStatus
 
@@ -119,4 +120,47 @@ def latest_done_treatment(session: Session, client: Client, now: datetime) -> Op
         )
         .order_by(Treatment.performed_at.desc(), Treatment.id.desc())
         .limit(1)
+    )
+
+
+def complete_booked(session: Session, now: datetime) -> int:
+    """Mark done every booked treatment at or before `now`; how many were."""
+    result = session.execute(
+        update(Treatment)
+        .where(Treatment.status == TreatmentStatus.booked, Treatment.performed_at <= now)
+        .values(status=TreatmentStatus.done)
+        .execution_options(synchronize_session="fetch")
+    )
+    return int(result.rowcount or 0)
+
+
+# Booking sources, their events, saved import mappings
+
+
+def booking_source(session: Session, clinic_id: int, kind: SourceKind) -> Optional[BookingSource]:
+    return session.scalar(select(BookingSource).where(BookingSource.clinic_id == clinic_id, BookingSource.kind == kind))
+
+
+def booking_sources(session: Session, clinic_id: int) -> list[BookingSource]:
+    return list(session.scalars(select(BookingSource).where(BookingSource.clinic_id == clinic_id)))
+
+
+def booking_events(session: Session, clinic_id: int, limit: int) -> list[BookingEvent]:
+    """The clinic's latest booking events, newest first."""
+    query = (
+        select(BookingEvent)
+        .where(BookingEvent.clinic_id == clinic_id)
+        .order_by(BookingEvent.received_at.desc(), BookingEvent.id.desc())
+        .limit(limit)
+    )
+    return list(session.scalars(query))
+
+
+def import_mapping(session: Session, clinic_id: int, name: str) -> Optional[ImportMapping]:
+    return session.scalar(select(ImportMapping).where(ImportMapping.clinic_id == clinic_id, ImportMapping.name == name))
+
+
+def import_mappings(session: Session, clinic_id: int) -> list[ImportMapping]:
+    return list(
+        session.scalars(select(ImportMapping).where(ImportMapping.clinic_id == clinic_id).order_by(ImportMapping.name))
     )

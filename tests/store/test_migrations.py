@@ -21,6 +21,9 @@ TABLES = {
     "staff_sessions",
     "sign_in_locks",
     "audit_log",
+    "booking_sources",
+    "booking_events",
+    "import_mappings",
 }
 
 
