@@ -4,7 +4,21 @@ from __future__ import annotations
 
 import click
 
-from bot.cli import admin, ask, console, demo, importer, link, messaging, protocol, serve, staff, treatments, widget
+from bot.cli import (
+    admin,
+    ask,
+    bookings,
+    console,
+    demo,
+    importer,
+    link,
+    messaging,
+    protocol,
+    serve,
+    staff,
+    treatments,
+    widget,
+)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -22,6 +36,7 @@ COMMANDS = (
     admin.client,
     admin.treatment,
     importer.import_command,
+    importer.mapping,  # column mappings saved for a clinic's exports
     protocol.protocol,
     demo.demo,
     ask.ask_command,
@@ -33,8 +48,11 @@ COMMANDS = (
     staff.staff,
     staff.audit,
     console.console_command,  # the staff console: accounts, the audit log, its server
+    bookings.acuity,  # bookings that arrive by themselves: Acuity, the signed webhook, their events
+    bookings.bookings,
 )
 for command in COMMANDS:
     main.add_command(command)
+admin.clinic.add_command(bookings.webhook_secret)
 for command in treatments.COMMANDS:  # treatment reschedule / cancel (their follow-ups follow)
     admin.treatment.add_command(command)
