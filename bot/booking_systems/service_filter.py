@@ -26,7 +26,9 @@ class ServiceFilter:
         try:
             compiled = re.compile(self.pattern, re.IGNORECASE)
         except re.error as error:
-            raise InvalidValue(f"the service filter {self.pattern[:60]!r} is not a regular expression ({error})") from None
+            raise InvalidValue(
+                f"the service filter {self.pattern[:60]!r} is not a regular expression ({error})"
+            ) from None
         object.__setattr__(self, "_compiled", compiled)
 
     @classmethod

@@ -88,9 +88,9 @@ CANCELLED = (
 )
 
 WORDS: dict[str, TreatmentStatus] = {
-    **{word: TreatmentStatus.booked for word in BOOKED},
-    **{word: TreatmentStatus.done for word in DONE},
-    **{word: TreatmentStatus.cancelled for word in CANCELLED},
+    **dict.fromkeys(BOOKED, TreatmentStatus.booked),
+    **dict.fromkeys(DONE, TreatmentStatus.done),
+    **dict.fromkeys(CANCELLED, TreatmentStatus.cancelled),
 }
 
 

@@ -24,7 +24,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from datetime import datetime, timezone
-from functools import cached_property
+from functools import cached_property, partial
 from typing import Any, Awaitable, Callable, Optional, TypeVar
 
 from rasa.core.channels.channel import InputChannel, UserMessage
@@ -47,7 +47,7 @@ from bot.booking_systems.signatures import (
 )
 from bot.channels.acuity_client import AcuityError, fetch_appointment
 from bot.config import Settings
-from bot.sealing import SealError, Sealer, sealer_for
+from bot.sealing import Sealer, SealError, sealer_for
 from bot.services import booking_events, booking_sources
 from bot.services.booking_events import Applied
 from bot.services.booking_sources import AcuityAccount
@@ -72,11 +72,17 @@ async def read_body(request: Request, limit: int = MAX_BODY_BYTES) -> bytes:
     declared = request.headers.get("content-length")
     if declared is not None and (not declared.isdigit() or int(declared) > limit):
         raise TooLarge()
+    stream = request.stream
+    if stream is None:  # a route declared without stream=True: Sanic has read the body
+        if len(request.body) > limit:
+            raise TooLarge()
+        return bytes(request.body)
     # Sanic stops reading (and closes the connection) past this, whatever is left unread.
-    request.stream.request_max_size = limit
-    chunks, size = [], 0
+    stream.request_max_size = limit
+    chunks: list[bytes] = []
+    size = 0
     while True:
-        chunk = await request.stream.read()
+        chunk = await stream.read()
         if chunk is None:
             return b"".join(chunks)
         size += len(chunk)
@@ -85,13 +91,13 @@ async def read_body(request: Request, limit: int = MAX_BODY_BYTES) -> bytes:
         chunks.append(chunk)
 
 
-def _answer(status: int, error: Optional[str] = None, message: str = "", **extra: Any) -> HTTPResponse:
+def _answer(code: int, error: Optional[str] = None, message: str = "", **extra: Any) -> HTTPResponse:
     body: dict[str, Any] = dict(extra)
     if error:
         body["error"] = error
     if message:
         body["message"] = message
-    return response.json(body, status=status, headers={"Cache-Control": "no-store"})
+    return response.json(body, status=code, headers={"Cache-Control": "no-store"})
 
 
 FORBIDDEN_MESSAGE = "not signed with this clinic's secret"
@@ -179,19 +185,28 @@ class BookingsInput(InputChannel):
             if appointment is not None and appointment.id != notification.appointment_id:
                 raise AcuityError("acuity_unreadable", "Acuity answered with another appointment")
         except AcuityError as error:
-
-            def note(session: Session, clinic: Clinic) -> Applied:
-                booking_events.failed(
-                    session, clinic, SourceKind.acuity, notification.action, notification.appointment_id, error.reason, now
-                )
-                return Applied(EventOutcome.failed, error.reason, str(error))
-
-            return self._apply(note, slug)
+            return self._apply(partial(self._failed, notification, error.reason, str(error), now), slug)
 
         return self._apply(
-            lambda session, clinic: booking_events.from_acuity(session, clinic, account, notification, appointment, now),
+            lambda session, clinic: booking_events.from_acuity(
+                session, clinic, account, notification, appointment, now
+            ),
             slug,
         )
+
+    @staticmethod
+    def _failed(
+        notification: acuity_api.Notification,
+        reason: str,
+        message: str,
+        now: datetime,
+        session: Session,
+        clinic: Clinic,
+    ) -> Applied:
+        booking_events.failed(
+            session, clinic, SourceKind.acuity, notification.action, notification.appointment_id, reason, now
+        )
+        return Applied(EventOutcome.failed, reason, message)
 
     # Routes
 
@@ -267,7 +282,13 @@ class BookingsInput(InputChannel):
             except Exception:
                 log.exception("booking webhook for %s failed", slug)
                 return _answer(500, "error", "the event could not be applied; send it again")
-            self._log(SourceKind.webhook, slug, event.status if event else "unreadable", event.booking_id if event else None, applied)
+            self._log(
+                SourceKind.webhook,
+                slug,
+                event.status if event else "unreadable",
+                event.booking_id if event else None,
+                applied,
+            )
             return _result(applied)
 
         return bookings

@@ -4,6 +4,8 @@ connecting a clinic's booking system, and what it has sent."""
 from __future__ import annotations
 
 from datetime import datetime, timezone
+from typing import Optional
+
 import click
 
 from bot import config
@@ -32,9 +34,8 @@ def acuity() -> None:
 @click.option("--user-id", required=True, help="Acuity's user id (Integrations > API).")
 @click.option(
     "--api-key",
-    prompt="Acuity API key",
-    hide_input=True,
-    help="Acuity's API key; asked for when left out, so it stays out of the shell history.",
+    default=None,
+    help="Acuity's API key; asked for (not echoed) when left out, so it stays out of the shell history.",
 )
 @click.option(
     "--types",
@@ -42,10 +43,13 @@ def acuity() -> None:
     help="Acuity's ids of the microneedling appointment types, e.g. 31001,31002; "
     "without them, a type is microneedling when its name says so.",
 )
-def acuity_connect(slug: str, user_id: str, api_key: str, types: str) -> None:
+def acuity_connect(slug: str, user_id: str, api_key: Optional[str], types: str) -> None:
     """Connect a clinic's Acuity account (replaces an earlier one)."""
     with user_errors():
         type_ids = booking_sources.parse_types(types)
+        booking_sources.check_acuity_user(user_id)
+    if api_key is None:
+        api_key = click.prompt("Acuity API key", hide_input=True, err=True)
     sealer = sealer_for(config.from_env())
     with unit_of_work() as session:
         clinic = queries.clinic_by_slug(session, slug)

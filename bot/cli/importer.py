@@ -87,9 +87,7 @@ def import_command(
         assert rows is not None
         progress = click.progressbar(rows, label=f"importing {csv_file.name}", file=sys.stderr)
         with progress as shown:
-            results = importer.import_rows(
-                session, shown, now, clinic=clinic, services=services, date_order=date_order
-            )
+            results = importer.import_rows(session, shown, now, clinic=clinic, services=services, date_order=date_order)
             report = importer.ImportReport(list(results))
 
     for skipped in report.skipped:

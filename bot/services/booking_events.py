@@ -188,7 +188,9 @@ def _webhook(session: Session, clinic: Clinic, event: Event, now: datetime) -> A
     return _applied(bookings.record(session, booking, now))
 
 
-def failed(session: Session, clinic: Clinic, source: SourceKind, action: str, booking_ref: str, reason: str, now: datetime) -> None:
+def failed(
+    session: Session, clinic: Clinic, source: SourceKind, action: str, booking_ref: str, reason: str, now: datetime
+) -> None:
     """An event that could not be applied now (the booking system's API did not answer)."""
     entry = _log(session, clinic, source, action, booking_ref, now)
     entry.reason = reason[:64]

@@ -47,6 +47,13 @@ def parse_types(text: Optional[str]) -> tuple[int, ...]:
     return tuple(dict.fromkeys(int(part) for part in parts))
 
 
+def check_acuity_user(user_id: str) -> str:
+    user_id = (user_id or "").strip()
+    if not _ACUITY_USER.match(user_id):
+        raise InvalidValue("the Acuity user id is a number (Integrations > API in Acuity)")
+    return user_id
+
+
 def _source(session: Session, clinic: Clinic, kind: SourceKind, now: datetime) -> BookingSource:
     source = queries.booking_source(session, clinic.id, kind)
     if source is None:
@@ -66,9 +73,7 @@ def connect_acuity(
     now: datetime,
 ) -> AcuityAccount:
     """Set (or replace) the clinic's Acuity account: user id, API key, microneedling types."""
-    user_id, api_key = (user_id or "").strip(), (api_key or "").strip()
-    if not _ACUITY_USER.match(user_id):
-        raise InvalidValue("the Acuity user id is a number (Integrations > API in Acuity)")
+    user_id, api_key = check_acuity_user(user_id), (api_key or "").strip()
     if not _ACUITY_KEY.match(api_key):
         raise InvalidValue("the Acuity API key must be 8 to 200 printable characters without spaces")
     types = tuple(dict.fromkeys(int(t) for t in appointment_types))

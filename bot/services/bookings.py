@@ -75,9 +75,7 @@ def record(session: Session, booking: Booking, now: datetime) -> Recorded:
     if client is None:
         client = clients.add(session, booking.clinic, booking.name, booking.phone)
     if existing is None:
-        added = treatments.add(
-            session, client, booking.performed_at, booking.area, status, booking.booking_id, now=now
-        )
+        added = treatments.add(session, client, booking.performed_at, booking.area, status, booking.booking_id, now=now)
         return Recorded(Outcome.added, new_client, added.id)
     if existing.client_id != client.id:
         raise InvalidValue(f"booking_id {booking.booking_id!r} is already recorded for another client")

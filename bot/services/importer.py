@@ -242,7 +242,11 @@ class _RowReader:
             return RowResult(row.line, Outcome.skipped, why)
         when = values.get("treatment_at") or " ".join(v for v in (values.get("date"), values.get("time")) if v)
         name = values.get("name") or " ".join(v for v in (values.get("first_name"), values.get("last_name")) if v)
-        missing = [what for what, value in (("name", name), ("phone", values.get("phone")), ("treatment_at", when)) if not value]
+        missing = [
+            what
+            for what, value in (("name", name), ("phone", values.get("phone")), ("treatment_at", when))
+            if not value
+        ]
         if missing:
             raise InvalidValue(f"missing {', '.join(missing)}")
         region = region_of(clinic.phone)

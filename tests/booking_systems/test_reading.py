@@ -134,7 +134,12 @@ def test_acuity_notifications_and_appointments():
     appointment = acuity.read_appointment(json.loads(json.dumps(payload)))
     assert (appointment.name, appointment.start, appointment.end) == ("Ana Diaz", start, start + timedelta(minutes=75))
     assert not appointment.canceled
-    for broken in ([], {**payload, "datetime": "November 21"}, {**payload, "duration": "long"}, {**payload, "id": None}):
+    for broken in (
+        [],
+        {**payload, "datetime": "November 21"},
+        {**payload, "duration": "long"},
+        {**payload, "id": None},
+    ):
         with pytest.raises(acuity.Unreadable):
             acuity.read_appointment(broken)
 

@@ -1,7 +1,8 @@
 """The signed Twilio channel served for real on localhost, a recording assistant, the
 fake Twilio REST server it answers through (whose status callbacks reach the channel, as
 behind a proxy), and helpers to post webhooks as Twilio does: the parameters Twilio sends,
-form-encoded, signed over the bytes that are sent."""
+form-encoded, signed over the bytes that are sent. And the bookings channel, with the local
+Acuity-compatible server behind it."""
 
 from __future__ import annotations
 
@@ -12,11 +13,13 @@ from typing import Optional
 import pytest
 import requests
 
+from bot.channels.bookings import BookingsInput
 from bot.channels.twilio import SignedTwilioInput
 from bot.devtools import twilio_server
+from bot.devtools.acuity_server import FakeAcuity
 from bot.devtools.twilio_server import FORM_TYPE, FakeTwilio
 from bot.store.db import session_scope
-from tests.fakes import sms_world
+from tests.fakes import bookings_world, sms_world
 from tests.fakes.sanic_server import Recorder, channel_app, serving
 
 WEBHOOK = sms_world.WEBHOOK
@@ -122,3 +125,22 @@ def make_line(engine, db_url, tmp_path, twilio):
 @pytest.fixture
 def line(make_line) -> SmsLine:
     return make_line()
+
+
+# The bookings channel (Acuity's webhook and the signed JSON webhook)
+
+
+@pytest.fixture
+def acuity():
+    with FakeAcuity() as fake:
+        yield fake
+
+
+@pytest.fixture
+def booking_line(engine, db_url, tmp_path, acuity):
+    """The bookings channel served for Glow, connected to the local Acuity-compatible server."""
+    settings = bookings_world.make_settings(db_url, tmp_path / "data", acuity)
+    secret = bookings_world.add_glow(engine, settings, acuity, datetime.now(timezone.utc))
+    channel = BookingsInput(settings=settings, engine=engine)
+    with serving(channel_app(channel, Recorder())) as base_url:
+        yield bookings_world.BookingLine(base_url, engine, acuity, secret)

@@ -21,6 +21,10 @@ def cli(db_url, tmp_path):
     def run(*args: str):
         return runner.invoke(main, list(args), env=env, catch_exceptions=False)
 
+    def with_input(typed: str, *args: str):
+        return runner.invoke(main, list(args), env=env, input=typed, catch_exceptions=False)
+
+    run.with_input = with_input  # type: ignore[attr-defined]
     return run
 
 
