@@ -1,14 +1,16 @@
 """`aftercare import` with a mapping, `aftercare mapping`, `aftercare acuity`,
 `aftercare clinic webhook-secret` and `aftercare bookings events`."""
 
+from datetime import datetime, timezone
+
 import pytest
 from sqlalchemy import select, text
 
 from bot import config
 from bot.sealing import sealer_for
-from bot.services import booking_sources
+from bot.services import booking_events, booking_sources
 from bot.store import queries
-from bot.store.booking_models import BookingSource
+from bot.store.booking_models import BookingSource, SourceKind
 from bot.store.db import make_engine, session_scope
 from tests.services.test_import_exports import REPORT, REPORT_HEADER, REPORT_MAP
 
@@ -131,5 +133,16 @@ def test_the_webhook_secret_is_shown_once_and_rotating_replaces_it(cli, glow, db
     assert secret not in cli("bookings", "events", "--clinic", "glow").stdout
 
 
-def test_bookings_events_lists_what_arrived(cli, glow):
+def test_bookings_events_lists_what_arrived(cli, glow, db_url):
     assert "no booking events for glow yet" in cli("bookings", "events", "--clinic", "glow").stdout
+    engine = make_engine(db_url)
+    try:
+        with session_scope(engine) as session:
+            clinic = queries.clinic_by_slug(session, "glow")
+            now = datetime.now(timezone.utc)
+            booking_events.failed(session, clinic, SourceKind.acuity, "scheduled", "900000001", "acuity_503", now)
+    finally:
+        engine.dispose()
+    listed = cli("bookings", "events", "--clinic", "glow").stdout.splitlines()
+    assert listed[0].split() == ["received", "(UTC)", "source", "action", "booking", "outcome", "reason"]
+    assert listed[1].split()[2:] == ["acuity", "scheduled", "900000001", "failed", "acuity_503"]

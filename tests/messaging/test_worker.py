@@ -14,7 +14,7 @@ from bot.messaging import followups
 from bot.messaging.gateway import Gateway
 from bot.messaging.outcomes import Lost
 from bot.messaging.worker import Worker, WorkerOptions
-from bot.services import conversations
+from bot.services import conversations, treatments
 from bot.store import queries
 from bot.store.db import session_scope
 from bot.store.messaging_models import AlertDelivery, FollowUp, JobStatus, SmsMessage, Transport
@@ -259,6 +259,20 @@ def test_the_rebooking_text_is_not_sent_after_a_new_booking(engine, settings, tw
     rebook = rows(engine)["rebook"]
     assert (rebook.status, rebook.reason) == (JobStatus.skipped, followups.REBOOKED)
     assert not any("Book here" in body for body in twilio.bodies())
+
+
+def test_an_appointment_whose_time_has_come_is_done_for_the_assistant(engine, settings, twilio, clock, world):
+    with session_scope(engine) as session:
+        client = session.get(Client, world["client_id"])
+        # A booking system's appointment for this afternoon, recorded this morning.
+        appointment = treatments.add(session, client, clock.now + timedelta(hours=1), status="booked", now=clock.now)
+        appointment_id = appointment.id
+    clock.advance(hours=2)
+    worker(engine, settings, clock).run(once=True)
+    with session_scope(engine) as session:
+        assert session.get(Treatment, appointment_id).status is TreatmentStatus.done
+        latest = queries.latest_done_treatment(session, session.get(Client, world["client_id"]), clock.now)
+        assert latest.id == appointment_id
 
 
 def test_nothing_goes_to_a_client_who_opted_out(engine, settings, twilio, clock, world):

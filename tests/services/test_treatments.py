@@ -4,6 +4,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
+from bot.messaging import followups
 from bot.services import treatments
 from bot.store.errors import DuplicateTreatment, FutureTreatment, InvalidValue
 from bot.store.models import TreatmentStatus
@@ -36,3 +37,23 @@ def test_duplicate_booking_id(session, ana):
     treatments.add(session, ana, NOW - timedelta(days=2), external_ref="B-1", now=NOW)
     with pytest.raises(DuplicateTreatment):
         treatments.add(session, ana, NOW - timedelta(days=1), external_ref="B-1", now=NOW)
+
+
+def test_booked_treatments_whose_time_has_come_are_done(session, ana):
+    soon = treatments.add(session, ana, NOW + timedelta(hours=2), status="booked", now=NOW)
+    later = treatments.add(session, ana, NOW + timedelta(days=30), status="booked", now=NOW)
+    dropped = treatments.add(session, ana, NOW + timedelta(hours=1), status="booked", now=NOW)
+    treatments.cancel(session, dropped, now=NOW)
+    due = {f.step_key: (f.status, f.due_at) for f in followups.for_client(session, ana.id) if f.treatment_id == soon.id}
+
+    assert treatments.complete_past(session, NOW + timedelta(hours=3)) == 1
+    assert (soon.status, later.status, dropped.status) == (
+        TreatmentStatus.done,
+        TreatmentStatus.booked,
+        TreatmentStatus.cancelled,
+    )
+    after = {
+        f.step_key: (f.status, f.due_at) for f in followups.for_client(session, ana.id) if f.treatment_id == soon.id
+    }
+    assert after == due  # its follow-ups were already scheduled from the booked time
+    assert treatments.complete_past(session, NOW + timedelta(hours=3)) == 0
