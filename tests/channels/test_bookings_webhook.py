@@ -3,8 +3,12 @@ work; a wrong signature, a stale timestamp and a replay are refused; a malformed
 a 400 that says what to fix; nothing half-applied stays behind."""
 
 import json
+import re
+import subprocess
+import textwrap
 import time
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 
 from bot.booking_systems.signatures import SIGNATURE_HEADER, TIMESTAMP_HEADER
 from bot.store.booking_models import EventOutcome
@@ -152,3 +156,48 @@ def test_a_body_over_the_limit_is_refused(booking_line):
     assert booking_line.post(body, booking_line.signed(body)).status_code == 413
     chunked = booking_line.post(iter([body]), {TIMESTAMP_HEADER: "1", SIGNATURE_HEADER: "v1=0"})
     assert chunked.status_code == 413
+
+
+# The README's recipes, run as written against the served channel
+
+README = Path(__file__).resolve().parents[2] / "README.md"
+EXAMPLE_URL = "https://chat.example.com/webhooks/bookings/glow"
+
+
+def readme_block(marker: str, language: str) -> str:
+    """The first ```language block after `marker` in the README, dedented."""
+    text = README.read_text(encoding="utf-8")
+    start = text.index(marker)
+    opening = re.compile(rf"^( *)```{language}\n", re.MULTILINE).search(text, start)
+    assert opening is not None, marker
+    indent = opening.group(1)
+    end = text.index(f"{indent}```\n", opening.end())
+    return textwrap.dedent(text[opening.end() : end])
+
+
+def test_the_readme_curl_example_is_accepted(booking_line):
+    script = readme_block("With curl:", "sh").replace("'whsec_…'", f"'{booking_line.secret}'")
+    script = script.replace(EXAMPLE_URL, booking_line.base_url + "/webhooks/bookings/glow")
+    done = subprocess.run(["bash", "-c", script], capture_output=True, text=True, timeout=30)
+    assert json.loads(done.stdout) == {"outcome": "applied"}, done.stdout + done.stderr
+    assert booking_line.treatments()[0].external_ref == "A-1001"
+
+
+def test_the_readme_python_example_and_zap_code_step_are_accepted(booking_line, capsys):
+    example = readme_block("In Python:", "python").replace('"whsec_…"', repr(booking_line.secret))
+    exec(example.replace(EXAMPLE_URL, booking_line.base_url + "/webhooks/bookings/glow"), {})
+    assert json.loads(capsys.readouterr().out) == {"outcome": "applied"}
+
+    code = readme_block("**Code by Zapier**", "python")
+    namespace: dict = {}
+    exec("def code_step(input_data):\n" + textwrap.indent(code, "    "), namespace)
+    fields = event(booking_id="Z-77", status="Confirmed", secret=booking_line.secret)
+    step = namespace["code_step"]({key: value for key, value in fields.items() if key != "event_id"})
+    headers = {
+        "Content-Type": "application/json",
+        TIMESTAMP_HEADER: step["timestamp"],
+        SIGNATURE_HEADER: step["signature"],
+    }
+    answer = booking_line.post(step["body"].encode(), headers)
+    assert answer.json() == {"outcome": "applied"}, answer.text
+    assert {t.external_ref for t in booking_line.treatments()} == {"A-1001", "Z-77"}
