@@ -75,7 +75,8 @@ def import_command(
         fail(f"cannot read {csv_file}: {exc.strerror or exc}")
     with user_errors():
         text = importer.decode(data)
-        rows = None if mapping_name else importer.read_csv(text, mapping, clinic_given=slug is not None)
+        # Without a saved mapping the header is checked before the database is opened.
+        rows = [] if mapping_name else importer.read_csv(text, mapping, clinic_given=slug is not None)
 
     now = datetime.now(timezone.utc)
     with unit_of_work() as session:
@@ -84,7 +85,6 @@ def import_command(
             saved = import_mappings.get(session, clinic, mapping_name)
             services, date_order = services or saved.services, date_order or saved.date_order
             rows = importer.read_csv(text, saved.columns, clinic_given=True)
-        assert rows is not None
         progress = click.progressbar(rows, label=f"importing {csv_file.name}", file=sys.stderr)
         with progress as shown:
             results = importer.import_rows(session, shown, now, clinic=clinic, services=services, date_order=date_order)

@@ -69,6 +69,8 @@ def _banner(rasa_port: int) -> str:
             f"  web chat link:            .venv/bin/aftercare link --phone {DEMO_PHONE}",
             f"  demo clinic page:         {settings.public_url}/webhooks/web/demo?clinic=glow",
             f"  SMS webhook (signed):     {settings.public_url}/webhooks/twilio/webhook",
+            f"  booking webhook (signed): {settings.public_url}/webhooks/bookings/glow"
+            " (its secret: .venv/bin/aftercare clinic webhook-secret --clinic glow)",
             "  outgoing texts (no Twilio credentials): .venv/bin/aftercare outbox",
             f"  staff console:            {settings.console_url}",
             f"    demo staff login:       {DEMO_STAFF['email']} / {demo_staff_password()}",
