@@ -26,11 +26,9 @@ from datetime import datetime, timezone, tzinfo
 from functools import lru_cache
 from typing import Optional
 
-import dateparser
 from babel import Locale
 from babel.core import UnknownLocaleError
 from babel.languages import get_official_languages
-from dateparser.languages.loader import default_loader
 
 from bot.timeparse import InvalidTime, UnreadableTime, parse_local_time, wall_clock
 
@@ -81,6 +79,8 @@ def country_order(region: str) -> Optional[DateOrder]:
 @lru_cache(maxsize=None)
 def country_languages(region: str) -> tuple[str, ...]:
     """The languages month names may be written in: English and the country's official ones."""
+    from dateparser.languages.loader import default_loader  # slow to import: only when a file is read
+
     known = default_loader.get_locale_map()
     official = get_official_languages(region, regional=False, de_facto=True)
     return tuple(dict.fromkeys(["en", *(language for language in official if language in known)]))
@@ -132,6 +132,8 @@ def read_time(
         pass
     if not raw:
         raise InvalidTime("the time is empty")
+    import dateparser  # slow to import: only when a time needs more than our two forms
+
     date_order = _order_of_numbers(raw, order)
     settings = dict(_SETTINGS, DATE_ORDER=date_order or ("DMY" if order is DateOrder.day_first else "MDY"))
     parsed = dateparser.parse(raw, languages=list(languages), settings=settings)
