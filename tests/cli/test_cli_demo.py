@@ -62,6 +62,9 @@ def test_seed_twice_creates_nothing_new(cli, db_url, row_counts):
             "staff_sessions": 0,
             "sign_in_locks": 0,
             "audit_log": 3,
+            "booking_sources": 0,
+            "booking_events": 0,
+            "import_mappings": 0,
         }
     )
 
