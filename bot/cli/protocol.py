@@ -10,7 +10,7 @@ import click
 from bot import protocols
 from bot.cli.common import read_protocol, unit_of_work
 from bot.recovery.clock import recovery_day
-from bot.recovery.protocol import Protocol, Window, format_hours, parse_yaml
+from bot.recovery.protocol import Protocol, Topic, Window, format_hours, parse_yaml
 from bot.store import queries
 
 
@@ -23,6 +23,19 @@ def window_text(window: Window) -> str:
     refer = "[refer] " if window.refer else ""
     sources = f"  [{' '.join(window.sources)}]" if window.sources else ""
     return f"{refer}{window.guidance}{sources}"
+
+
+def topic_name(topic: Topic) -> str:
+    """The topic's name, marked with the extension it comes from: 'alcohol (+common-questions)'."""
+    return f"{topic.name} (+{topic.origin})" if topic.origin else topic.name
+
+
+def included_note(protocol: Protocol) -> list[str]:
+    origins = sorted({topic.origin for topic in protocol.topics.values() if topic.origin})
+    return [
+        f"(+{origin}): added by the extension bot/protocols/examples/{origin}.yml (include: [{origin}])"
+        for origin in origins
+    ]
 
 
 def _table(rows: Iterable[tuple[str, str, str]]) -> list[str]:
@@ -38,8 +51,12 @@ def timeline(protocol: Protocol) -> list[str]:
     """Every topic's windows in order, then the follow-up texts and quiet hours."""
     lines = [protocol.name, ""]
     lines += _table(
-        (name, span(window), window_text(window)) for name, topic in protocol.topics.items() for window in topic.windows
+        (topic_name(topic), span(window), window_text(window))
+        for topic in protocol.topics.values()
+        for window in topic.windows
     )
+    notes = included_note(protocol)
+    lines += [""] + notes if notes else []
     if protocol.sensations:
         lines += ["", "sensations (expected until; past it)"]
         lines += _table(
@@ -64,7 +81,7 @@ def at_hours(protocol: Protocol, hours: float) -> list[str]:
     """What applies to every topic `hours` after the treatment, and when it next changes."""
     lines = [f"{protocol.name}: {format_hours(hours)} after treatment (day {recovery_day(hours)})", ""]
     rows = []
-    for name, topic in protocol.topics.items():
+    for topic in protocol.topics.values():
         window = topic.window_at(hours)
         if window is None:  # cannot happen: a topic's windows tile [0h, forever) (validated)
             continue
@@ -72,8 +89,9 @@ def at_hours(protocol: Protocol, hours: float) -> list[str]:
         text = window_text(window)
         if upcoming is not None:
             text += f"  (from {format_hours(upcoming.start)}: {upcoming.summary or upcoming.guidance})"
-        rows.append((name, span(window), text))
-    return lines + _table(rows)
+        rows.append((topic_name(topic), span(window), text))
+    notes = included_note(protocol)
+    return lines + _table(rows) + ([""] + notes if notes else [])
 
 
 @click.group()
@@ -107,6 +125,11 @@ def check(protocol_file: Path) -> None:
     """Check a clinic's protocol override file (what `clinic add --protocol` takes)."""
     text = read_protocol(protocol_file)
     merged = protocols.for_clinic(text, source=str(protocol_file))
-    changed = sorted(parse_yaml(text, str(protocol_file)).get("topics") or {})
+    raw = parse_yaml(text, str(protocol_file))
+    changed = sorted(raw.get("topics") or {})
     topics = ", ".join(changed) if changed else "none"
-    click.echo(f"ok: {protocol_file} ({merged.name}); topics overridden: {topics}")
+    line = f"ok: {protocol_file} ({merged.name}); topics overridden: {topics}"
+    for origin in raw.get("include") or []:
+        added = [t.name for t in merged.topics.values() if t.origin == origin]
+        line += f"; included {origin}: {', '.join(added) or 'nothing left after your own topics'}"
+    click.echo(line)

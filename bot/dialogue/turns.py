@@ -26,8 +26,9 @@ ASK_WHEN = (
 )
 CLARIFY = "Sorry, I'm not sure I understood. Is this about makeup, sun, skincare, or how your skin is healing?"
 ANYTHING_ELSE = "Anything else about your recovery?"
-# Topics answered from the client's point of recovery: they need a treatment time.
-_NO_TIME_NEEDED = {"pre_treatment", "contraindications", "about_treatment"}
+# Topics answered alike at any point of recovery (what microneedling is, cost, booking ...):
+# the catalog's `treatment_time: never`. Others are answered from the client's point of recovery.
+_NO_TIME_NEEDED = protocols.catalog().answered_without_time
 # The one asked-about topic that is not in the catalogue: a question on a topic the default
 # protocol lacks (the catalogue's keywords then name which).
 UNCOVERED = "uncovered_topic"
@@ -150,7 +151,7 @@ def _needs_time(context: Correspondent, names: list[str], reading: Reading) -> b
         return True
     for name in names:
         topic = context.protocol.topic(name)  # None for "uncovered_topic"
-        if topic is not None and topic.timed and name not in _NO_TIME_NEEDED:
+        if topic is not None and topic.timed and protocols.catalog().treatment_time(name) == "ask":
             return True
     return False
 

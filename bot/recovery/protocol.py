@@ -18,6 +18,14 @@ from bot.recovery.localized import Localized
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(m|min|h|d|w)\s*$")
 _UNIT_HOURS = {"m": 1 / 60, "min": 1 / 60, "h": 1.0, "d": 24.0, "w": 168.0}
+_EXTENSION_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
+
+# Whether a topic's answer needs to know when the treatment was (the catalog's
+# `treatment_time`): "ask" asks for it when unknown; "if_known" answers for the client's
+# point of recovery when it is known, else with the general timeline (how many sessions,
+# when results show: visitors ask these before any treatment); "never" answers alike at
+# any point (what microneedling is, cost, booking).
+TreatmentTime = Literal["ask", "if_known", "never"]
 
 
 class ProtocolError(ValueError):
@@ -62,6 +70,7 @@ class Topic:
     name: str
     label: str
     windows: tuple[Window, ...]
+    origin: Optional[str] = None  # the included extension the topic comes from, if any
 
     def window_at(self, hours: float) -> Optional[Window]:
         for window in self.windows:
@@ -163,19 +172,33 @@ class TopicCatalog:
     labels: Mapping[str, str]
     keywords: Mapping[str, tuple[str, ...]]
     sensations: Mapping[str, str] = field(default_factory=dict)  # name -> label
+    timing: Mapping[str, TreatmentTime] = field(default_factory=dict)
 
     def __contains__(self, name: object) -> bool:
         return name in self.labels
 
+    def treatment_time(self, name: str) -> TreatmentTime:
+        return self.timing.get(name, "ask")
+
+    @property
+    def answered_without_time(self) -> frozenset[str]:
+        """Topics answered alike at any point of recovery."""
+        return frozenset(name for name, timing in self.timing.items() if timing == "never")
+
 
 def load_catalog(text: str) -> TopicCatalog:
     raw = yaml.safe_load(text) or {}
-    labels, keywords = {}, {}
+    labels, keywords, timing = {}, {}, {}
     for name, spec in raw.get("topics", {}).items():
         labels[name] = spec.get("label", name.replace("_", " "))
         keywords[name] = tuple(str(k).lower() for k in spec.get("keywords", ()))
+        timing[name] = spec.get("treatment_time", "ask")
+        if timing[name] not in get_args(TreatmentTime):
+            raise ProtocolError(
+                f"topic catalog: topic '{name}': treatment_time must be one of {', '.join(get_args(TreatmentTime))}"
+            )
     sensations = {str(name): str((spec or {}).get("label", name)) for name, spec in raw.get("sensations", {}).items()}
-    return TopicCatalog(labels=labels, keywords=keywords, sensations=sensations)
+    return TopicCatalog(labels=labels, keywords=keywords, sensations=sensations, timing=timing)
 
 
 def parse_yaml(text: str, source: str) -> dict:
@@ -205,17 +228,22 @@ def merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict:
     return merged
 
 
-def build(raw: Mapping[str, Any], catalog: TopicCatalog, source: str) -> Protocol:
-    """Validate a raw (merged) protocol mapping and turn it into a Protocol."""
+def build(
+    raw: Mapping[str, Any], catalog: TopicCatalog, source: str, origins: Optional[Mapping[str, str]] = None
+) -> Protocol:
+    """Validate a raw (merged) protocol mapping and turn it into a Protocol; `origins` names
+    the included extension each such topic comes from."""
     topics_raw = raw.get("topics")
     if not isinstance(topics_raw, dict) or not topics_raw:
         raise ProtocolError(f"{source}: no 'topics:' section")
+    origins = origins or {}
     topics = {}
     for name, spec in topics_raw.items():
         if name not in catalog:
             known = ", ".join(sorted(catalog.labels))
             raise ProtocolError(f"{source}: topic '{name}': unknown topic (known: {known})")
-        topics[name] = _build_topic(name, spec, catalog, source)
+        where = f"{source} (from {origins[name]})" if name in origins else source
+        topics[name] = _build_topic(name, spec, catalog, where, origins.get(name))
     return Protocol(
         name=str(raw.get("name", source)),
         topics=topics,
@@ -227,15 +255,64 @@ def build(raw: Mapping[str, Any], catalog: TopicCatalog, source: str) -> Protoco
     )
 
 
-def load(text: str, catalog: TopicCatalog, source: str, base: Optional[Mapping] = None) -> Protocol:
-    """Load a protocol from YAML text; with `base`, the text is a clinic's override of it."""
+def load(
+    text: str,
+    catalog: TopicCatalog,
+    source: str,
+    base: Optional[Mapping] = None,
+    extensions: Optional[Mapping[str, Mapping]] = None,
+) -> Protocol:
+    """Load a protocol from YAML text; with `base`, the text is a clinic's override of it.
+
+    A clinic's file may `include:` extensions by name (`extensions`: name -> raw mapping):
+    their topics come on top of the base, and the clinic's own topics on top of those."""
     raw = parse_yaml(text, source)
+    origins: dict[str, str] = {}
+    if "include" in raw:
+        if base is None:
+            raise ProtocolError(f"{source}: include: only a clinic's protocol file may include extensions")
+        available = extensions or {}
+        for name in included(raw["include"], available, source):
+            extension_topics = dict(available[name].get("topics") or {})
+            base = merge(base, {"topics": extension_topics})
+            origins.update(dict.fromkeys(extension_topics, name))
+        raw = {key: value for key, value in raw.items() if key != "include"}
+        for own in raw.get("topics") or {}:
+            origins.pop(own, None)  # the clinic's own line wins over the extension's
     if base is not None:
         raw = merge(base, raw)
-    return build(raw, catalog, source)
+    return build(raw, catalog, source, origins)
 
 
-def _build_topic(name: str, spec: Any, catalog: TopicCatalog, source: str) -> Topic:
+def included(value: Any, extensions: Mapping[str, Mapping], source: str) -> list[str]:
+    """The extension names of an `include:` line, checked: a list of known names, each once."""
+    available = ", ".join(sorted(extensions)) or "none"
+    if not isinstance(value, list) or not all(isinstance(name, str) for name in value):
+        raise ProtocolError(f"{source}: include: must be a list of extension names, e.g. include: [common-questions]")
+    seen: set[str] = set()
+    for name in value:
+        if name not in extensions:
+            raise ProtocolError(f"{source}: include: unknown extension '{name}' (available: {available})")
+        if name in seen:
+            raise ProtocolError(f"{source}: include: '{name}' is listed twice")
+        seen.add(name)
+    return list(value)
+
+
+def check_extension(raw: Mapping[str, Any], name: str, source: str) -> dict:
+    """An includable extension holds topics only (with a `name:`, and `sources:`: the public
+    addresses its windows cite); follow-ups, phrases and quiet hours stay the clinic's."""
+    if not _EXTENSION_NAME.match(name):
+        raise ProtocolError(f"{source}: an extension name is lower case letters, digits, '-' and '_'")
+    extra = sorted(set(raw) - {"name", "topics", "sources"})
+    if extra:
+        raise ProtocolError(f"{source}: an extension holds only name, topics and sources, not {', '.join(extra)}")
+    if not isinstance(raw.get("topics"), dict) or not raw["topics"]:
+        raise ProtocolError(f"{source}: an extension needs a 'topics:' section")
+    return dict(raw)
+
+
+def _build_topic(name: str, spec: Any, catalog: TopicCatalog, source: str, origin: Optional[str] = None) -> Topic:
     where = f"{source}: topic '{name}'"
     if not isinstance(spec, dict) or not isinstance(spec.get("windows"), list) or not spec["windows"]:
         raise ProtocolError(f"{where}: needs a non-empty 'windows:' list")
@@ -264,7 +341,7 @@ def _build_topic(name: str, spec: Any, catalog: TopicCatalog, source: str) -> To
             )
         )
     _check_coverage(windows, where)
-    return Topic(name=name, label=str(spec.get("label", catalog.labels[name])), windows=tuple(windows))
+    return Topic(name=name, label=str(spec.get("label", catalog.labels[name])), windows=tuple(windows), origin=origin)
 
 
 def _check_coverage(windows: Sequence[Window], where: str) -> None:

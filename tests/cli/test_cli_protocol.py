@@ -95,3 +95,63 @@ def test_check_a_bad_file(cli, tmp_path, one_line_error, content, fragment):
 
 def test_check_a_missing_file(cli, tmp_path, one_line_error):
     assert "cannot read protocol file" in one_line_error(cli("protocol", "check", str(tmp_path / "none.yml")))
+
+
+def test_show_marks_what_an_included_extension_adds(cli, tmp_path):
+    path = tmp_path / "glow.yml"
+    path.write_text(
+        "include: [common-questions]\n"
+        "topics:\n  alcohol:\n    windows:\n      - {guidance: None at all at our clinic., sources: [clinic]}\n"
+    )
+    assert (
+        cli(
+            "clinic",
+            "add",
+            "--slug",
+            "glow",
+            "--name",
+            "Glow",
+            "--timezone",
+            "America/New_York",
+            "--phone",
+            "+12125550100",
+            "--protocol",
+            str(path),
+        ).exit_code
+        == 0
+    )
+    for args in ((), ("--at-hours", "30")):
+        result = cli("protocol", "show", "--clinic", "glow", *args)
+        assert result.exit_code == 0, result.output
+        lines = result.stdout.splitlines()
+        marked = {line.split()[0] for line in lines if line.split("  ")[0].endswith(" (+common-questions)")}
+        assert marked == {"swimming", "sauna", "shaving", "flying", "self_tanner", "hair_dye"}
+        alcohol = next(line for line in lines if line.startswith("alcohol"))
+        assert "(+common-questions)" not in alcohol and "None at all at our clinic." in alcohol  # its own line
+        assert not any(line.startswith("makeup") and "(+" in line for line in lines)
+        assert any(line.startswith("(+common-questions): added by the extension") for line in lines)
+    default = cli("protocol", "show")
+    assert "(+" not in default.stdout  # off by default
+
+
+def test_check_names_what_an_include_adds(cli, tmp_path):
+    path = tmp_path / "glow.yml"
+    path.write_text("include: [common-questions]\n")
+    result = cli("protocol", "check", str(path))
+    assert result.exit_code == 0, result.output
+    assert (
+        "included common-questions: alcohol, swimming, sauna, shaving, flying, self_tanner, hair_dye" in result.stdout
+    )
+
+
+@pytest.mark.parametrize(
+    "content, fragment",
+    [
+        ("include: [common-question]\n", "unknown extension 'common-question' (available: common-questions"),
+        ("include: common-questions\n", "include: must be a list of extension names"),
+    ],
+)
+def test_check_a_bad_include(cli, tmp_path, one_line_error, content, fragment):
+    path = tmp_path / "clinic.yml"
+    path.write_text(content)
+    assert fragment in one_line_error(cli("protocol", "check", str(path)))

@@ -1,5 +1,5 @@
-"""NLU quality: the kept cross-validated report, and the trained model on two sets of
-messages written differently from the training data (tests/nlu/), none of them trained on."""
+"""NLU quality: the kept cross-validated report, and the trained model on sets of messages
+written differently from the training data (tests/nlu/), none of them trained on."""
 
 from __future__ import annotations
 
@@ -15,8 +15,10 @@ from bench.nlu_report import OUT, data_fingerprint
 
 ROOT = Path(__file__).resolve().parents[2]
 
-# The bar: macro F1 0.90 on each held-out set and cross-validated (bench/nlu/REPORT.md).
+# The bar: macro F1 0.90 on each held-out set and cross-validated (bench/nlu/REPORT.md);
+# website visitors' questions, the first thing a clinic sees after embedding the widget, 0.92.
 MACRO_F1_FLOOR = 0.90
+FLOORS = {"heldout_visitor.yml": 0.92}
 CROSS_VALIDATED_FLOOR = 0.90
 HELD_OUT = sorted(path.name for path in (ROOT / "tests" / "nlu").glob("*.yml"))
 
@@ -52,6 +54,6 @@ def test_trained_model_on_held_out_messages(tmp_path, held_out):
         timeout=900,
     )
     report = json.loads((tmp_path / "intent_report.json").read_text())
-    assert report["macro avg"]["f1-score"] >= MACRO_F1_FLOOR
+    assert report["macro avg"]["f1-score"] >= FLOORS.get(held_out, MACRO_F1_FLOOR)
     # No red flag may be missed: the lexicon catches what the model misses.
     assert report["report_red_flag"]["recall"] == 1.0

@@ -13,8 +13,10 @@ from bot import protocols
 from bot.recovery.protocol import (
     ProtocolError,
     QuietHours,
+    check_extension,
     format_hours,
     load,
+    load_catalog,
     merge,
     parse_duration,
 )
@@ -82,12 +84,30 @@ def test_every_default_topic_tiles_zero_to_forever():
             assert window is not None and window.contains(hours), (topic.name, hours)
 
 
-def test_every_default_window_names_its_sources():
+def test_every_default_window_names_its_sources_or_hands_over_to_the_clinic():
     for topic in protocols.default().topics.values():
         for window in topic.windows:
-            assert window.sources, (topic.name, window.start)
-            assert all(source in {"000", "001", "002", "003", "004"} for source in window.sources)
             assert window.guidance.strip()
+            assert all(source in {"000", "001", "002", "003", "004"} for source in window.sources)
+            if not window.sources:  # prices and appointments: the clinic's own business
+                assert "{booking_url}" in window.guidance and "{clinic_phone}" in window.guidance, topic.name
+
+
+def test_visitor_topics_are_answered_without_a_treatment_time_and_invent_no_price():
+    catalog, default = protocols.catalog(), protocols.default()
+    visitor = {"recovery", "treatment_pain", "cost", "booking"}
+    assert visitor <= catalog.answered_without_time
+    for name in visitor:
+        assert len(default.topic(name).windows) == 1, name
+    assert catalog.treatment_time("results") == catalog.treatment_time("next_treatment") == "if_known"
+    assert catalog.treatment_time("makeup") == "ask"
+    for name in ("cost", "booking"):
+        assert not any(ch.isdigit() or ch in "$£€" for ch in default.topic(name).windows[0].guidance), name
+
+
+def test_a_bad_treatment_time_in_the_catalog_is_refused():
+    with pytest.raises(ProtocolError, match="treatment_time must be one of ask, if_known, never"):
+        load_catalog("topics:\n  tea: {label: tea, treatment_time: sometimes}\n")
 
 
 def test_default_windows_follow_the_protocol_table():
@@ -450,3 +470,101 @@ def test_bad_sensations_are_refused_naming_source_and_sensation(text, problem):
     assert SOURCE in str(error.value)
     if "must be a mapping" not in problem:
         assert "sensation 'warmth'" in str(error.value) or "sensation 'numbness'" in str(error.value)
+
+
+# --- extensions a clinic includes -------------------------------------------------------
+
+EXTENSION = {
+    "name": "Extra",
+    "topics": {
+        "alcohol": {
+            "windows": [
+                {"until": "48h", "guidance": "No alcohol yet.", "sources": ["a"]},
+                {"from": "48h", "summary": "a drink is fine", "guidance": "Drink water too.", "sources": ["a"]},
+            ]
+        },
+        "swimming": {"windows": [{"guidance": "Swim after 48 hours.", "sources": ["a"]}]},
+    },
+}
+
+
+def load_with(text: str, extensions=None):
+    return load(text, protocols.catalog(), SOURCE, base=default_raw(), extensions=extensions or {"extra": EXTENSION})
+
+
+def test_an_included_extension_adds_its_topics_marked_with_their_origin():
+    protocol = load_with("include: [extra]\n")
+    assert protocol.topic("alcohol").window_at(10).guidance == "No alcohol yet."
+    assert protocol.topic("alcohol").origin == protocol.topic("swimming").origin == "extra"
+    assert protocol.topic("makeup") == protocols.default().topic("makeup")  # the rest is the default's
+    assert protocol.topic("makeup").origin is None
+
+
+def test_the_clinics_own_topic_wins_over_the_extension_and_is_not_marked():
+    protocol = load_with(
+        "include: [extra]\ntopics:\n  alcohol:\n    windows:\n      - {guidance: Never at our clinic., sources: [clinic]}\n"
+    )
+    assert protocol.topic("alcohol").windows[0].guidance == "Never at our clinic."
+    assert protocol.topic("alcohol").origin is None
+    assert protocol.topic("swimming").origin == "extra"
+
+
+def test_without_the_include_line_nothing_of_the_extension_is_used():
+    protocol = load_with("topics: {}\n")
+    assert protocol.topic("alcohol") is None and protocol.topic("swimming") is None
+
+
+@pytest.mark.parametrize(
+    "line, fragment",
+    [
+        ("include: extra\n", "include: must be a list of extension names"),
+        ("include: [extra, 3]\n", "include: must be a list of extension names"),
+        ("include: [nope]\n", "unknown extension 'nope' (available: extra)"),
+        ("include: [extra, extra]\n", "'extra' is listed twice"),
+    ],
+)
+def test_a_bad_include_line_is_refused_naming_the_file(line, fragment):
+    with pytest.raises(ProtocolError, match=SOURCE) as error:
+        load_with(line)
+    assert fragment in str(error.value)
+
+
+def test_only_a_clinics_file_may_include():
+    with pytest.raises(ProtocolError, match="only a clinic's protocol file may include"):
+        load("include: [extra]\n", protocols.catalog(), SOURCE, extensions={"extra": EXTENSION})
+
+
+def test_a_broken_window_in_an_extension_names_the_extension():
+    broken = {"topics": {"alcohol": {"windows": [{"until": "48h", "guidance": "No.", "sources": ["a"]}]}}}
+    with pytest.raises(ProtocolError, match=r"clinics/glow.yml \(from extra\): topic 'alcohol': no window covers"):
+        load_with("include: [extra]\n", {"extra": broken})
+
+
+@pytest.mark.parametrize(
+    "raw, name, fragment",
+    [
+        ({"topics": {"alcohol": {}}, "followups": []}, "extra", "only name, topics and sources, not followups"),
+        ({"name": "x"}, "extra", "needs a 'topics:' section"),
+        ({"topics": {"alcohol": {}}}, "../extra", "an extension name is lower case"),
+    ],
+)
+def test_an_extension_holds_topics_only(raw, name, fragment):
+    with pytest.raises(ProtocolError, match=r"examples/x\.yml") as error:
+        check_extension(raw, name, "examples/x.yml")
+    assert fragment in str(error.value)
+
+
+def test_the_shipped_common_questions_extension_cites_public_clinic_sheets_for_every_window():
+    raw = protocols.extensions()["common-questions"]
+    addresses = raw["sources"]
+    assert all(url.startswith("https://") for url in addresses.values())
+    for name, spec in raw["topics"].items():
+        assert name in protocols.catalog() and protocols.default().topic(name) is None, name
+        for window in spec["windows"]:
+            assert window["sources"] and all(source in addresses for source in window["sources"]), name
+    assert set(addresses) == {s for spec in raw["topics"].values() for w in spec["windows"] for s in w["sources"]}
+    protocol = protocols.for_clinic("include: [common-questions]\n")
+    added = {name for name, topic in protocol.topics.items() if topic.origin == "common-questions"}
+    assert added == {"alcohol", "swimming", "sauna", "shaving", "flying", "self_tanner", "hair_dye"}
+    for name in added:
+        assert_tiles(protocol.topic(name))
