@@ -22,6 +22,7 @@ AFTERCARE = str(Path(sys.executable).with_name("aftercare"))
 NEW_YORK = ZoneInfo("America/New_York")
 PHONE = "+12125550123"
 TREATED = datetime(2026, 11, 20, 14, 30, tzinfo=NEW_YORK)
+BOOKING = "https://glow.example/book"
 
 
 def run(env, *args, stdin=None):
@@ -51,7 +52,7 @@ def env(tmp_path_factory):
             "--phone",
             "+12125550100",
             "--booking-url",
-            "https://glow.example/book",
+            BOOKING,
         ],
         ["client", "add", "--clinic", "glow", "--name", "Ana Diaz", "--phone", "+1 212 555 0123"],
         ["treatment", "add", "--phone", PHONE, "--at", "2026-11-20 14:30"],
@@ -98,6 +99,20 @@ CASES = {
     "lips story": (50, LIPS_STORY),
     "red story": (1, RED_STORY),
 }
+# What a website visitor asks, before booking or on the way home: (hours after the
+# treatment, or None for an anonymous visitor, text).
+VISITOR = {
+    "results last": (None, "How long do results last?"),
+    "insurance": (None, "Is microneedling covered by insurance?"),
+    "cost": (None, "How much does a microneedling session cost?"),
+    "booking": (None, "How can I book an appointment with you?"),
+    "painful": (None, "How painful is microneedling?"),
+    "downtime": (None, "How much downtime should I expect after microneedling?"),
+    "first week": (None, "What should I expect during the first week after microneedling?"),
+    "sessions": (None, "How many sessions of microneedling will I need, and how far apart?"),
+    "who not": (None, "Who shouldn't have microneedling?"),
+    "client downtime": (5, "How much downtime should I expect after microneedling?"),
+}
 
 
 @pytest.fixture(scope="module")
@@ -116,6 +131,10 @@ def batch(env, tmp_path_factory):
         {"phone": PHONE, "at": at(5), "text": "😭😭😭"},
         {"phone": "not a phone", "at": None, "text": "hi"},
     ] + [{"phone": PHONE, "at": at(hours), "text": text} for hours, text in CASES.values()]
+    lines += [
+        {"phone": PHONE if hours is not None else None, "at": at(hours) if hours is not None else None, "text": text}
+        for hours, text in VISITOR.values()
+    ]
     path = tmp_path_factory.mktemp("batch") / "in.jsonl"
     path.write_text("\n".join(json.dumps(line) for line in lines) + "\n")
     started = time.monotonic()
@@ -290,4 +309,74 @@ def test_a_story_that_ends_in_a_question_gets_that_question_answered(batch):
     text = said(answer)
     assert answer["replies"][0].startswith("It has been 1 hour since your treatment")
     assert guidance("redness_swelling", 1) in answer["replies"][0]
-    assert "(212) 555-0100" not in text and "health history" not in text  # not the contraindications answer
+    assert "(212) 555-0100" not in text and "isn't right for everyone" not in text  # not the contraindications answer
+
+
+# --- website visitors -------------------------------------------------------------------
+
+
+def visitor(batch, name: str) -> dict:
+    return batch[0][11 + len(CASES) + list(VISITOR).index(name)]
+
+
+def general(topic: str) -> str:
+    """A visitor topic's one answer, with the clinic's details filled in."""
+    return (
+        guidance(topic, 0)
+        .replace("{clinic_name}", "Glow Skin Studio")
+        .replace("{clinic_phone}", "(212) 555-0100")
+        .replace("{booking_url}", BOOKING)
+    )
+
+
+@pytest.mark.parametrize("name", [n for n, (hours, _text) in VISITOR.items() if hours is None])
+def test_a_visitor_is_answered_without_being_asked_when_the_treatment_was(batch, name):
+    answer = visitor(batch, name)
+    assert answer["recovery_hours"] is None
+    assert "when was your treatment" not in said(answer).lower() and CLARIFYING not in said(answer)
+
+
+def test_how_long_results_last_says_how_long_not_only_when(batch):
+    answer = visitor(batch, "results last")
+    assert answer["intent"] == "ask_results"
+    assert "long-lasting" in said(answer) and "refresher treatment a year" in said(answer)
+
+
+@pytest.mark.parametrize("name, intent", [("insurance", "ask_cost"), ("cost", "ask_cost"), ("booking", "ask_booking")])
+def test_cost_insurance_and_booking_go_to_the_clinics_booking_link_and_phone(batch, name, intent):
+    answer = visitor(batch, name)
+    assert answer["intent"] == intent
+    assert said(answer) == general(intent[4:])
+    assert BOOKING in said(answer) and "(212) 555-0100" in said(answer)
+    assert not any(symbol in said(answer) for symbol in "$£€")  # no price is invented
+
+
+def test_how_painful_is_answered_with_pain_and_numbing_not_the_description(batch):
+    answer = visitor(batch, "painful")
+    assert answer["intent"] == "ask_treatment_pain"
+    assert said(answer) == general("treatment_pain") and "numbing cream" in said(answer)
+
+
+@pytest.mark.parametrize("name", ["downtime", "first week"])
+def test_downtime_and_the_first_week_get_the_recovery_timeline(batch, name):
+    answer = visitor(batch, name)
+    assert answer["intent"] == "ask_recovery"
+    assert said(answer) == general("recovery") and "day 7" in said(answer)
+
+
+def test_sessions_give_their_number_and_interval(batch):
+    answer = visitor(batch, "sessions")
+    assert answer["intent"] == "ask_next_treatment"
+    assert "4-6 weeks" in said(answer) and "3-5" in said(answer)
+
+
+def test_who_should_not_have_it_lists_the_contraindications(batch):
+    answer = visitor(batch, "who not")
+    assert answer["intent"] == "ask_contraindications"
+    assert "pregnancy" in said(answer) and "Accutane" in said(answer) and "(212) 555-0100" in said(answer)
+
+
+def test_a_client_asking_a_visitor_question_gets_the_same_answer(batch):
+    client = visitor(batch, "client downtime")
+    assert client["recovery_hours"] == pytest.approx(5, abs=0.01)
+    assert said(client) == said(visitor(batch, "downtime"))
