@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from bot.identity import Sender
 from bot.messaging import followups, ledger
-from bot.phones import normalize_phone, region_of
+from bot.phones import InvalidPhone, normalize_phone, region_of
 from bot.services import correspondents
 from bot.store import queries
 from bot.store.errors import DuplicateClient
@@ -27,6 +27,23 @@ def add(session: Session, clinic: Clinic, name: str, phone: str) -> Client:
     if queries.find_client(session, clinic, e164) is not None:
         raise duplicate
     return queries.insert(session, Client(clinic=clinic, name=(name or "").strip(), phone=e164), duplicate)
+
+
+SEARCH_LIMIT = 200
+
+
+def search(session: Session, clinic: Clinic, text: str, limit: int = SEARCH_LIMIT) -> list[Client]:
+    """A clinic's clients by part of their name, or by their number as a person types it
+    ("555 0123", "(212) 555-0123", "07911 123456" for a UK clinic); all of them for ''."""
+    # Control characters (a NUL cannot even be sent to PostgreSQL) are no part of a name.
+    text = " ".join("".join(ch for ch in text or "" if ch.isprintable()).split())[:200]
+    digits = "".join(ch for ch in text if ch.isdigit())
+    numbers = [digits] if len(digits) >= 3 else []
+    try:
+        numbers.append(normalize_phone(text, region_of(clinic.phone)).lstrip("+"))
+    except InvalidPhone:
+        pass  # not a whole number: its digits may still be part of one
+    return queries.search_clients(session, clinic.id, text, numbers, limit)
 
 
 def find(session: Session, phone: str, clinic_slug: Optional[str] = None) -> Client:

@@ -26,7 +26,7 @@ and importing an updated export moves, completes or cancels what its booking ids
 from __future__ import annotations
 
 import csv
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Iterable, Iterator, Optional
 
@@ -38,7 +38,7 @@ from bot.booking_systems.service_filter import ServiceFilter
 from bot.booking_systems.statuses import read_status
 from bot.booking_systems.times import DateOrder, country_languages, country_order, read_time
 from bot.phones import normalize_phone, region_of
-from bot.services import bookings
+from bot.services import bookings, import_mappings
 from bot.services.bookings import Booking, Outcome
 from bot.store import queries
 from bot.store.errors import InvalidValue, StoreError
@@ -65,6 +65,7 @@ class RowResult:
     outcome: Outcome  # the treatment's fate
     reason: str = ""  # why it was rejected or skipped
     new_client: bool = False
+    name: str = ""  # the client's name as the row writes it (cut short), to show the row
 
     @property
     def ok(self) -> bool:
@@ -197,15 +198,33 @@ def import_rows(
         if row.broken:
             yield RowResult(row.line, Outcome.rejected, row.broken)
             continue
+        name = _one_line(_name(row.values), 80)
         try:
             with session.begin_nested():
-                result = reader.import_row(row)
+                result = replace(reader.import_row(row), name=name)
         except (StoreError, ValueError) as exc:
-            result = RowResult(row.line, Outcome.rejected, _one_line(str(exc)))
+            result = RowResult(row.line, Outcome.rejected, _one_line(str(exc)), name=name)
         except SQLAlchemyError as exc:
             detail = getattr(exc, "orig", None) or exc
-            result = RowResult(row.line, Outcome.rejected, _one_line(f"the database refused the row: {detail}"))
+            result = RowResult(
+                row.line, Outcome.rejected, _one_line(f"the database refused the row: {detail}"), name=name
+            )
         yield result
+
+
+def import_upload(
+    session: Session, clinic: Clinic, data: bytes, now: datetime, mapping_name: Optional[str] = None
+) -> ImportReport:
+    """A file as a person uploaded it for `clinic`: in our columns, or an export read
+    through the clinic's saved mapping `mapping_name` (with its service filter and date
+    order). Raises ImportFileError for the file as a whole, UnknownImportMapping."""
+    text = decode(data)
+    if not mapping_name:
+        return import_csv(session, text, now, clinic=clinic)
+    saved = import_mappings.get(session, clinic, mapping_name)
+    rows = read_csv(text, saved.columns, clinic_given=True)
+    results = import_rows(session, rows, now, clinic=clinic, services=saved.services, date_order=saved.date_order)
+    return ImportReport(list(results))
 
 
 def import_csv(
@@ -241,7 +260,7 @@ class _RowReader:
             why = f"service {service!r} is not microneedling" if service else "no service named"
             return RowResult(row.line, Outcome.skipped, why)
         when = values.get("treatment_at") or " ".join(v for v in (values.get("date"), values.get("time")) if v)
-        name = values.get("name") or " ".join(v for v in (values.get("first_name"), values.get("last_name")) if v)
+        name = _name(values)
         missing = [
             what
             for what, value in (("name", name), ("phone", values.get("phone")), ("treatment_at", when))
@@ -281,6 +300,10 @@ class _RowReader:
         if found is None:
             raise InvalidValue(f"unknown clinic {slug[:64]!r}")
         return found
+
+
+def _name(values: dict[str, str]) -> str:
+    return values.get("name") or " ".join(v for v in (values.get("first_name"), values.get("last_name")) if v)
 
 
 def _one_line(text: str, limit: int = 300) -> str:

@@ -7,7 +7,7 @@ Rules about what may be written (and what must follow a write) live in bot/servi
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Optional, TypeVar
+from typing import Optional, Sequence, TypeVar
 
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
@@ -92,6 +92,18 @@ def client_by_phone(session: Session, e164: str, clinic: Optional[Clinic] = None
         slugs = ", ".join(sorted(c.clinic.slug for c in clients))
         raise AmbiguousClient(f"{e164} is a client of several clinics ({slugs}); name the clinic")
     return clients[0]
+
+
+def search_clients(session: Session, clinic_id: int, name: str, numbers: Sequence[str], limit: int) -> list[Client]:
+    """Clients of one clinic whose name holds `name` (any case) or whose number holds one of
+    `numbers` (digits), by name; every client when both are empty."""
+    query = select(Client).where(Client.clinic_id == clinic_id)
+    matches = [Client.phone.contains(digits, autoescape=True) for digits in numbers if digits]
+    if name:
+        matches.append(func.lower(Client.name).contains(name.lower(), autoescape=True))
+    if matches:
+        query = query.where(or_(*matches))
+    return list(session.scalars(query.order_by(func.lower(Client.name), Client.id).limit(limit)))
 
 
 # Treatments

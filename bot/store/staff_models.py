@@ -46,6 +46,15 @@ class AuditAction(str, enum.Enum):
     signed_out = "signed_out"
     clinic_chosen = "clinic_chosen"
     conversation_opened = "conversation_opened"  # a staff member opened a client's conversation
+    clients_listed = "clients_listed"  # the client list or a search of it
+    client_viewed = "client_viewed"  # a client's page: details, treatments
+    client_added = "client_added"
+    treatment_recorded = "treatment_recorded"
+    treatment_rescheduled = "treatment_rescheduled"
+    treatment_cancelled = "treatment_cancelled"
+    chat_link_sent = "chat_link_sent"
+    chat_links_revoked = "chat_links_revoked"
+    bookings_imported = "bookings_imported"
 
 
 def _enum(kind: type[enum.Enum], name: str, length: int, constraint: bool) -> Enum:
