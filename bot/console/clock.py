@@ -12,7 +12,9 @@ def shown(moment: datetime, clinic: Clinic) -> str:
     """'Fri 4 Dec 2026, 2:30 pm EST'."""
     local = moment.astimezone(clinic.tz)
     hour = local.hour % 12 or 12
-    return f"{local:%a} {local.day} {local:%b %Y}, {hour}:{local:%M} {'am' if local.hour < 12 else 'pm'} {local.tzname()}"
+    return (
+        f"{local:%a} {local.day} {local:%b %Y}, {hour}:{local:%M} {'am' if local.hour < 12 else 'pm'} {local.tzname()}"
+    )
 
 
 def field_value(moment: datetime, clinic: Clinic) -> str:

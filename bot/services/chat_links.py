@@ -41,8 +41,7 @@ class SentLink:
 def text_of(client: Client, url: str) -> str:
     greeting = f"Hi {client.first_name}, it's" if client.first_name else "From"
     return fit(
-        f"{greeting} {client.clinic.name}. Your personal aftercare chat, for any question "
-        f"about your recovery: {url}"
+        f"{greeting} {client.clinic.name}. Your personal aftercare chat, for any question about your recovery: {url}"
     )
 
 

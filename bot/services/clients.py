@@ -6,6 +6,7 @@ still ahead, in the same unit of work as the change itself.
 
 from __future__ import annotations
 
+from contextlib import suppress
 from datetime import datetime
 from typing import Optional
 
@@ -39,10 +40,8 @@ def search(session: Session, clinic: Clinic, text: str, limit: int = SEARCH_LIMI
     text = " ".join("".join(ch for ch in text or "" if ch.isprintable()).split())[:200]
     digits = "".join(ch for ch in text if ch.isdigit())
     numbers = [digits] if len(digits) >= 3 else []
-    try:
+    with suppress(InvalidPhone):  # not a whole number: its digits may still be part of one
         numbers.append(normalize_phone(text, region_of(clinic.phone)).lstrip("+"))
-    except InvalidPhone:
-        pass  # not a whole number: its digits may still be part of one
     return queries.search_clients(session, clinic.id, text, numbers, limit)
 
 

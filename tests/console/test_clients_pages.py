@@ -89,7 +89,9 @@ def test_search_by_a_local_number_in_the_clinics_country(console):
 
 
 @pytest.mark.parametrize(
-    "query", ["%", "_", "x" * 2_000, "\x00x", "'; drop table clients; --", "😀"], ids=["%", "_", "long", "nul", "sql", "emoji"]
+    "query",
+    ["%", "_", "x" * 2_000, "\x00x", "'; drop table clients; --", "😀"],
+    ids=["%", "_", "long", "nul", "sql", "emoji"],
 )
 def test_a_strange_search_is_a_search_that_finds_nothing(glow, query):
     page = glow.get("/clients", params={"q": query})
@@ -167,7 +169,11 @@ def test_the_client_page_shows_treatments_in_the_clinics_time_and_is_audited(con
     with session_scope(console.engine) as db:
         client = db.get(Client, ana)
         treatments.add(
-            db, client, datetime(2026, 7, 1, 18, 30, tzinfo=timezone.utc), "neck", "done",
+            db,
+            client,
+            datetime(2026, 7, 1, 18, 30, tzinfo=timezone.utc),
+            "neck",
+            "done",
             now=datetime(2026, 7, 2, tzinfo=timezone.utc),
         )
     page = glow.get(f"/clients/{ana}")
@@ -187,8 +193,9 @@ def test_recording_a_treatment_schedules_its_follow_ups(console, glow):
     ana = console.seeded.ana_id
     before = treatment_ids(console, ana)
     at = datetime.now(timezone.utc) - timedelta(hours=2)
-    response = glow.submit(f"/clients/{ana}/treatments", {"at": local_field(at), "area": "Neck", "status": "done"},
-                           page=f"/clients/{ana}")
+    response = glow.submit(
+        f"/clients/{ana}/treatments", {"at": local_field(at), "area": "Neck", "status": "done"}, page=f"/clients/{ana}"
+    )
     assert response.status_code == 303 and "notice=recorded" in response.headers["Location"]
     (new,) = set(treatment_ids(console, ana)) - set(before)
     with session_scope(console.engine) as db:
@@ -277,7 +284,9 @@ def test_cancelling_stops_the_follow_ups_not_sent_yet(console, glow):
     assert (AuditAction.treatment_cancelled, console.seeded.glow_id, ana) in audit_actions(console)
     page = glow.get(f"/clients/{ana}")
     assert "Reschedule" not in page.text  # a cancelled treatment is not moved; a new one is recorded
-    moved = glow.submit(f"/clients/{ana}/treatments/{treatment_id}/reschedule", {"at": in_days(-1)}, page=f"/clients/{ana}")
+    moved = glow.submit(
+        f"/clients/{ana}/treatments/{treatment_id}/reschedule", {"at": in_days(-1)}, page=f"/clients/{ana}"
+    )
     assert moved.status_code == 422 and "is cancelled; record a new one instead" in moved.text
 
 
@@ -297,7 +306,10 @@ def test_texting_the_chat_link_puts_a_working_link_in_the_outbox(console, glow):
     assert response.status_code == 303 and "notice=link_sent" in response.headers["Location"]
     (sms,) = outbox(console)
     assert (sms.transport, sms.purpose, sms.to_number, sms.from_number) == (
-        Transport.outbox, "chat_link", "+12125550123", "+12125550100",
+        Transport.outbox,
+        "chat_link",
+        "+12125550123",
+        "+12125550100",
     )
     assert sms.body.startswith("Hi Ana, it's Glow Skin Studio.")
     token = re.search(r"#t=(\S+)", sms.body).group(1)

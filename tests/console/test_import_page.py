@@ -45,7 +45,9 @@ def report_rows(page) -> list[tuple[str, str, str, str]]:
     body = page.text.split("<tbody>", 1)[1].split("</tbody>", 1)[0]
     rows = []
     for row in re.findall(r"<tr[^>]*>(.*?)</tr>", body, re.S):
-        cells = [" ".join(unescape(re.sub(r"<[^>]+>", "", c)).split()) for c in re.findall(r"<td>(.*?)</td>", row, re.S)]
+        cells = [
+            " ".join(unescape(re.sub(r"<[^>]+>", "", c)).split()) for c in re.findall(r"<td>(.*?)</td>", row, re.S)
+        ]
         rows.append(tuple(cells))
     return rows
 
@@ -69,7 +71,9 @@ def test_the_form_offers_the_clinics_saved_mappings(glow):
 def test_an_export_through_a_saved_mapping_gets_a_report_of_every_row(console, glow):
     page = upload(glow, export(REPORT_HEADER, REPORT).encode())
     assert page.status_code == 200
-    assert "9 rows: 3 treatments added, 0 updated, 0 already there, 4 skipped, 2 rejected; 2 new clients" in page.text  # Ana was a client
+    assert (
+        "9 rows: 3 treatments added, 0 updated, 0 already there, 4 skipped, 2 rejected; 2 new clients" in page.text
+    )  # Ana was a client
     rows = report_rows(page)
     assert [r[:3] for r in rows] == [
         ("2", "Ana Diaz", "Created"),
@@ -129,7 +133,10 @@ def test_our_own_columns(console, glow):
     [
         (b"", "The file is empty (expected a header line)"),
         (b"\n\n  \n", "The file is empty (expected a header line)"),
-        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x01\x00", "The file is not UTF-8 text (byte 0); export it as UTF-8 CSV"),
+        (
+            b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x01\x00",
+            "The file is not UTF-8 text (byte 0); export it as UTF-8 CSV",
+        ),
         ("Client Name,Mobile\nJosé Núñez,2125550160\n".encode("latin-1"), "The file is not UTF-8 text"),
         (b"Client Name,Mobile,Start Time\nAna,2125550123,11/18/2026 2:30 PM\n", "Service"),
     ],

@@ -23,3 +23,22 @@ def test_set_opt_out_keeps_the_first_stop(session, ana):
     assert (ana.opted_out, ana.opted_out_at) == (True, NOW)
     clients.set_opted_out(session, ana, False, NOW + timedelta(hours=2))
     assert (ana.opted_out, ana.opted_out_at) == (False, None)
+
+
+def test_search_by_name_or_number_as_typed(session, glow, ana):
+    from bot.services import clients as service
+    from bot.services import clinics
+
+    cy = service.add(session, glow, "Cy Ng", "+12125550199")
+    lumen = clinics.add(session, "lumen", "Lumen Clinic", "+442079460000", "Europe/London")
+    ben = service.add(session, lumen, "Ben Okafor", "+447911123456")
+    assert service.search(session, glow, "") == [ana, cy]  # by name
+    for typed in ("ana", "DIAZ", "555-0123", "(212) 555 0123", "+1 212-555-0123", " ana  diaz "):
+        assert service.search(session, glow, typed) == [ana], typed
+    assert service.search(session, glow, "555") == [ana, cy]
+    assert service.search(session, lumen, "07911 123456") == [ben]  # a UK number as written in the UK
+    assert service.search(session, glow, "07911 123456") == []  # another clinic's client
+    for nothing in ("%", "_", "\\", "zz"):
+        assert service.search(session, glow, nothing) == [], nothing
+    assert service.search(session, glow, "a\x00n\x07a") == [ana]  # control characters dropped
+    assert len(service.search(session, glow, "", limit=1)) == 1

@@ -201,3 +201,35 @@ def test_a_mapping_needs_a_clinic_and_its_columns(glow):
         importer.import_csv(session, export(REPORT_HEADER, REPORT), NOW, mapping=ColumnMapping.parse(REPORT_MAP))
     with pytest.raises(ImportFileError, match="line 1: the header has no column 'Mobile'"):
         importer.read_csv(export(REPORT_HEADER.replace("Mobile", "Phone"), REPORT), ColumnMapping.parse(REPORT_MAP))
+
+
+def test_an_upload_through_a_saved_mapping_uses_its_filter_and_date_order(glow):
+    from bot.services import import_mappings
+    from bot.store.errors import UnknownImportMapping
+
+    day_first = "Client Name,Mobile,Start Time,Service\nAna Diaz,2125550123,18/11/2026 14:30,Facial\n"
+    with session_scope(glow) as session:
+        clinic = queries.clinic_by_slug(session, "glow")
+        import_mappings.save(
+            session,
+            clinic,
+            "uk-export",
+            ColumnMapping.parse("Client Name=name,Mobile=phone,Start Time=treatment_at,Service=service"),
+            ServiceFilter("facial"),
+            DateOrder.day_first,
+            NOW,
+        )
+        report = importer.import_upload(session, clinic, day_first.encode("utf-8-sig"), NOW, "uk-export")
+        with pytest.raises(UnknownImportMapping):
+            importer.import_upload(session, clinic, day_first.encode(), NOW, "nope")
+        with pytest.raises(ImportFileError, match="not UTF-8"):
+            importer.import_upload(session, clinic, "Zoë".encode("latin-1"), NOW, "uk-export")
+    (row,) = report.results
+    assert (row.outcome, row.name) == (Outcome.added, "Ana Diaz")
+    assert treatments(glow)[None][1] == datetime(2026, 11, 18, 19, 30, tzinfo=timezone.utc)
+
+
+def test_each_row_result_names_the_client_as_written(glow):
+    report = run(glow, export(REPORT_HEADER, REPORT), mapping=ColumnMapping.parse(REPORT_MAP))
+    assert [r.name for r in report.results][:3] == ["Ana Diaz", "Bea Lopez", "Cy Ng"]
+    assert report.results[7].name == "Ruiz, Hal"

@@ -78,3 +78,36 @@ def test_widget_tag_and_colour(db_url, engine, world, tmp_path):
     run(db_url, tmp_path, "widget", "color", "--clinic", "lumen", "default")
     with session_scope(engine) as session:
         assert session.get(Clinic, world.lumen_id).brand_color is None
+
+
+def test_send_texts_the_link_through_the_outbox(db_url, engine, world, tmp_path):
+    from sqlalchemy import select
+
+    from bot.store.messaging_models import SmsMessage, Transport
+
+    result = run(db_url, tmp_path, "link", "--phone", "+12125550123", "--send")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith("texted a chat link to Ana Diaz (+12125550123) at glow (outbox OB")
+    with session_scope(engine) as session:
+        (sms,) = session.scalars(select(SmsMessage)).all()
+        assert (sms.transport, sms.purpose, sms.to_number) == (Transport.outbox, "chat_link", "+12125550123")
+        token = sms.body.split("#t=", 1)[1]
+    assert verify(engine, token).client_id == world.ana_id
+
+
+def test_send_refuses_a_client_who_opted_out(db_url, engine, world, tmp_path):
+    from datetime import datetime, timezone
+
+    from sqlalchemy import func, select
+
+    from bot.services import clients
+    from bot.store.messaging_models import SmsMessage
+    from bot.store.models import Client
+
+    with session_scope(engine) as session:
+        clients.set_opted_out(session, session.get(Client, world.ana_id), True, datetime.now(timezone.utc))
+    result = run(db_url, tmp_path, "link", "--phone", "+12125550123", "--send")
+    assert result.exit_code == 2
+    assert result.stderr == ("error: Ana Diaz has opted out of texts (STOP): nothing is sent until they text START\n")
+    with session_scope(engine) as session:
+        assert session.scalar(select(func.count()).select_from(SmsMessage)) == 0
