@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from bot.console import clock, scope
 from bot.console.view import console_of, now_of, redirect, render, view
 from bot.messaging.gateway import Gateway
-from bot.phones import InvalidPhone, display_phone
+from bot.phones import InvalidPhone, display_phone, normalize_phone, region_of
 from bot.services import chat_links, clients, treatments
 from bot.store.errors import DuplicateClient, FutureTreatment, InvalidValue, StoreError
 from bot.store.models import Client, Treatment, TreatmentStatus
@@ -107,13 +107,21 @@ def new(request: Request, db: Session) -> HTTPResponse:
 def create(request: Request, db: Session) -> HTTPResponse:
     clinic = scope.current_clinic(request)
     form = Form.read(request, "name", "phone")
-    try:
-        with db.begin_nested():
-            added = clients.add(db, clinic, form.values["name"], form.values["phone"])
-    except (InvalidPhone, DuplicateClient) as exc:
-        form.refuse("phone", str(exc))
-    except InvalidValue as exc:
-        form.refuse("name" if str(exc).startswith("name") else "phone", str(exc))
+    if not form.values["name"].strip():
+        # Said with the phone's error too, so an empty form shows both at once.
+        form.refuse("name", "name is empty")
+        try:
+            normalize_phone(form.values["phone"], region_of(clinic.phone))
+        except InvalidPhone as exc:
+            form.refuse("phone", str(exc))
+    else:
+        try:
+            with db.begin_nested():
+                added = clients.add(db, clinic, form.values["name"], form.values["phone"])
+        except (InvalidPhone, DuplicateClient) as exc:
+            form.refuse("phone", str(exc))
+        except InvalidValue as exc:
+            form.refuse("name" if str(exc).startswith("name") else "phone", str(exc))
     if form.errors:
         return render(request, "client_new.html", status=422, form=form)
     scope.audit(request, AuditAction.client_added, client_id=added.id)

@@ -161,6 +161,13 @@ def test_a_refused_client_shows_the_error_at_its_field_and_keeps_what_was_typed(
     assert count(console, Client) == before
 
 
+def test_an_empty_form_shows_both_errors_at_once(console, glow):
+    page = glow.submit("/clients/new", {"name": "", "phone": ""})
+    assert page.status_code == 422
+    assert '<p class="error" id="name-error">Name is empty</p>' in page.text
+    assert '<p class="error" id="phone-error">Phone number is empty</p>' in page.text
+
+
 # A client's page and their treatments
 
 
