@@ -11,7 +11,7 @@ from typing import Optional, Sequence, TypeVar
 
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from bot.store.booking_models import BookingEvent, BookingSource, ImportMapping, SourceKind
 from bot.store.errors import AmbiguousClient, Conflict, UnknownClient, UnknownClinic
@@ -103,6 +103,7 @@ def search_clients(session: Session, clinic_id: int, name: str, numbers: Sequenc
         matches.append(func.lower(Client.name).contains(name.lower(), autoescape=True))
     if matches:
         query = query.where(or_(*matches))
+    query = query.options(selectinload(Client.treatments))  # the list shows each one's latest
     return list(session.scalars(query.order_by(func.lower(Client.name), Client.id).limit(limit)))
 
 
