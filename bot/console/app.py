@@ -37,6 +37,9 @@ BLUEPRINTS = (auth.bp, home.bp, clinics.bp, clients.bp, imports.bp)
 NAV = (NavItem("Inbox", "home.inbox"), NavItem("Clients", "clients.index"), NavItem("Import bookings", "imports.form"))
 
 MAX_REQUEST_BYTES = 2 * 1024 * 1024
+# Seconds a page may take: an uploaded bookings file is imported while staff wait, and
+# Sanic's default (60) would answer 503 while the import still runs to its end.
+RESPONSE_TIMEOUT = 300
 
 log = logging.getLogger(__name__)
 
@@ -80,6 +83,7 @@ def create_app(settings: Settings, engine: Optional[Engine] = None, name: Option
     engine = engine or ensure_schema(settings.database_url)
     app = Sanic(name or f"aftercare_console_{uuid.uuid4().hex[:8]}", configure_logging=False)
     app.config.REQUEST_MAX_SIZE = MAX_REQUEST_BYTES
+    app.config.RESPONSE_TIMEOUT = RESPONSE_TIMEOUT
     if settings.console_proxies:
         app.config.PROXIES_COUNT = settings.console_proxies  # the address from X-Forwarded-For
     app.ctx.console = Console(

@@ -27,6 +27,9 @@ from bot.store.staff_models import AuditAction
 bp = Blueprint("imports")
 
 OWN_COLUMNS = ""  # the choice "our own columns" (no mapping)
+# An upload is imported while the person waits, in one unit of work that holds the
+# database's write lock: a bigger file is refused, to be split (rows take ~10-30 ms each).
+MAX_ROWS = 1000
 # How each outcome is said in the report, and the class that colours it.
 SAID = {
     Outcome.added: ("Created", "created"),
@@ -53,7 +56,7 @@ def upload(request: Request, db: Session) -> HTTPResponse:
     if uploaded is None or not uploaded.name:
         return _page(request, db, clinic, chosen, status=422, file_error="Choose the CSV file to import.")
     try:
-        report = importer.import_upload(db, clinic, uploaded.body, now_of(request), chosen or None)
+        report = importer.import_upload(db, clinic, uploaded.body, now_of(request), chosen or None, max_rows=MAX_ROWS)
     except ImportFileError as exc:
         return _page(request, db, clinic, chosen, status=422, file_error=sentence(str(exc)), file_name=uploaded.name)
     except StoreError as exc:  # a mapping deleted since the page was shown
@@ -94,4 +97,5 @@ def _page(
         rows=rows,
         counts=counts,
         file_name=file_name[:120],
+        max_rows=MAX_ROWS,
     )

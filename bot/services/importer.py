@@ -213,17 +213,27 @@ def import_rows(
 
 
 def import_upload(
-    session: Session, clinic: Clinic, data: bytes, now: datetime, mapping_name: Optional[str] = None
+    session: Session,
+    clinic: Clinic,
+    data: bytes,
+    now: datetime,
+    mapping_name: Optional[str] = None,
+    *,
+    max_rows: Optional[int] = None,
 ) -> ImportReport:
     """A file as a person uploaded it for `clinic`: in our columns, or an export read
     through the clinic's saved mapping `mapping_name` (with its service filter and date
-    order). Raises ImportFileError for the file as a whole, UnknownImportMapping."""
+    order). A file of more than `max_rows` rows is refused whole, before any is read.
+    Raises ImportFileError for the file as a whole, UnknownImportMapping."""
     text = decode(data)
-    if not mapping_name:
-        return import_csv(session, text, now, clinic=clinic)
-    saved = import_mappings.get(session, clinic, mapping_name)
-    rows = read_csv(text, saved.columns, clinic_given=True)
-    results = import_rows(session, rows, now, clinic=clinic, services=saved.services, date_order=saved.date_order)
+    saved = import_mappings.get(session, clinic, mapping_name) if mapping_name else None
+    rows = read_csv(text, saved.columns if saved else None, clinic_given=True)
+    if max_rows is not None and len(rows) > max_rows:
+        raise ImportFileError(
+            f"the file has {len(rows)} rows, more than the {max_rows} imported at a time: split it into smaller files"
+        )
+    services, date_order = (saved.services, saved.date_order) if saved else (None, None)
+    results = import_rows(session, rows, now, clinic=clinic, services=services, date_order=date_order)
     return ImportReport(list(results))
 
 

@@ -243,6 +243,16 @@ def test_a_refused_treatment_shows_the_services_error_at_its_field(console, glow
     assert AuditAction.treatment_recorded not in {a for a, _, _ in audit_actions(console)}
 
 
+def test_a_time_the_autumn_clocks_give_twice_is_the_first_and_the_page_says_which(console, glow):
+    ana = console.seeded.ana_id
+    form = {"at": "2026-11-01T01:30", "status": "done"}
+    assert glow.submit(f"/clients/{ana}/treatments", form, page=f"/clients/{ana}").status_code == 303
+    with session_scope(console.engine) as db:
+        times = {t.performed_at for t in db.get(Client, ana).treatments}
+    assert datetime(2026, 11, 1, 5, 30, tzinfo=timezone.utc) in times  # 1:30 EDT, not EST
+    assert "Sun 1 Nov 2026, 1:30 am EDT" in glow.get(f"/clients/{ana}").text
+
+
 def test_a_booked_treatment_in_the_future_is_recorded(console, glow):
     ana = console.seeded.ana_id
     response = glow.submit(f"/clients/{ana}/treatments", {"at": in_days(5), "status": "booked"}, page=f"/clients/{ana}")

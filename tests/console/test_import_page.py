@@ -173,3 +173,20 @@ def test_another_clinics_mapping_is_not_offered_nor_used(console):
     assert "cliniko" not in browser.get("/import").text
     page = upload(browser, export(REPORT_HEADER, REPORT).encode(), mapping="cliniko")
     assert page.status_code == 422 and "no saved mapping 'cliniko'" in unescape(page.text)
+
+
+def test_a_file_over_the_row_limit_is_refused_whole(console, glow):
+    from bot.console.imports import MAX_ROWS
+
+    rows = [
+        f"B-{i},11/02/2026,Client {i},212555{2000 + i:04d},,11/18/2026 2:30 PM,Microneedling,Kim,Completed,$1"
+        for i in range(MAX_ROWS + 1)
+    ]
+    before = counts(console)
+    page = upload(glow, export(REPORT_HEADER, rows).encode())
+    assert page.status_code == 422
+    error = re.search(r'<p class="error" id="file-error">([^<]*)</p>', page.text)
+    assert error and error.group(1) == (
+        f"The file has {MAX_ROWS + 1} rows, more than the {MAX_ROWS} imported at a time: split it into smaller files"
+    )
+    assert counts(console) == before
