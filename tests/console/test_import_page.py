@@ -190,3 +190,7 @@ def test_a_file_over_the_row_limit_is_refused_whole(console, glow):
         f"The file has {MAX_ROWS + 1} rows, more than the {MAX_ROWS} imported at a time: split it into smaller files"
     )
     assert counts(console) == before
+
+
+def test_the_form_says_the_row_limit(glow):
+    assert "UTF-8 CSV, up to 1,000 rows at a time." in glow.get("/import").text
