@@ -1,7 +1,9 @@
 """`aftercare serve`: the whole system on this machine (what `make run` starts).
 
 The action server (127.0.0.1 only), the Rasa server with our channels and no HTTP
-API, the follow-up worker and the staff console; stopped together with Ctrl-C.
+API, the follow-up worker and the staff console, kept running by bot.supervisor: a child
+that exits is restarted in place with backoff while the others go on serving. Ctrl-C (or
+SIGTERM) stops them all.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import Optional
@@ -19,6 +22,7 @@ import click
 from bot import config, rasa_endpoints
 from bot.config import PROJECT_ROOT
 from bot.store.db import ensure_schema
+from bot.supervisor import Child, Supervisor
 
 DEMO_PHONE = "+12125550123"
 
@@ -80,11 +84,11 @@ def _banner(rasa_port: int) -> str:
     )
 
 
-def _wait_for_port(port: int, seconds: float) -> bool:
+def _wait_for_port(port: int, seconds: float, stop: threading.Event) -> bool:
     import socket
 
     deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
+    while time.monotonic() < deadline and not stop.is_set():
         with socket.socket() as sock:
             sock.settimeout(1)
             if sock.connect_ex(("127.0.0.1", port)) == 0:
@@ -114,28 +118,17 @@ def serve_command(port: int, action_port: int, host: str, model: Optional[Path],
         raise click.ClickException(f"no trained model at {model}: run `make train`")
     ensure_schema(config.from_env().database_url).dispose()
     subprocess.run([_bin("aftercare"), "demo", "seed"], check=True)
-    running: list[tuple[str, subprocess.Popen]] = []
-
-    def stop(*_args: object) -> None:
-        for _name, proc in running:
-            if proc.poll() is None:
-                proc.terminate()
-        for _name, proc in running:
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-        sys.exit(0)
-
-    signal.signal(signal.SIGINT, stop)
-    signal.signal(signal.SIGTERM, stop)
-    for name, argv in processes(port, action_port, host, model, console_port):
-        running.append((name, subprocess.Popen(argv)))
-    if _wait_for_port(port, 180) and _wait_for_port(console_port, 60):
+    supervisor = Supervisor(
+        [Child(name, argv) for name, argv in processes(port, action_port, host, model, console_port)],
+        report=lambda line: click.echo(f"warning: {line}", err=True),
+    )
+    stop = threading.Event()
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    supervisor.start()
+    watching = threading.Thread(target=supervisor.run, args=(stop,), name="supervisor")
+    watching.start()
+    if _wait_for_port(port, 180, stop) and _wait_for_port(console_port, 60, stop):
         click.echo(_banner(port))
-    while True:
-        for name, proc in running:
-            if proc.poll() is not None:
-                click.echo(f"error: the {name} process stopped (exit {proc.returncode}); stopping", err=True)
-                stop()
-        time.sleep(1)
+    while watching.is_alive():
+        watching.join(timeout=1)  # the main thread stays free for the signal handlers
