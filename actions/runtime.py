@@ -44,7 +44,10 @@ def _resolve(sender_id: str, now: datetime) -> Correspondent:
 
 
 def _record(who: Correspondent, alerts: list[tuple[AlertKind, str]]) -> None:
-    with db.session_scope(engine()) as session:
+    # SQLite: this reads before it writes, so it takes the write lock up front and waits
+    # for other writers (the worker, the channel) instead of failing "database is locked",
+    # which would fail the action and lose its reply. Ignored on PostgreSQL.
+    with db.session_scope(engine().execution_options(sqlite_begin="IMMEDIATE")) as session:
         conversations.alerts(session, who, alerts)
 
 

@@ -4,6 +4,7 @@ growing delay, and stopping ends them all."""
 
 from __future__ import annotations
 
+import itertools
 import os
 import signal
 import subprocess
@@ -32,7 +33,8 @@ def wait_for(condition, seconds=15.0):
 def supervised():
     started = []
 
-    def make(children, backoff=Backoff(base=0.2, cap=1.0, steady=30.0)):
+    def make(children, backoff=None):
+        backoff = backoff or Backoff(base=0.2, cap=1.0, steady=30.0)
         reports: list[str] = []
         supervisor = Supervisor(children, backoff=backoff, report=reports.append, grace=5)
         stop = threading.Event()
@@ -82,7 +84,7 @@ def test_a_crashing_child_is_restarted_with_a_growing_delay(supervised):
     finally:
         stop.set()
         thread.join(10)
-    gaps = [b - a for a, b in zip(spawned, spawned[1:])]
+    gaps = [b - a for a, b in itertools.pairwise(spawned)]
     # 0.2, 0.4, 0.8, then capped at 0.8 (plus the time a crash takes to be noticed)
     assert gaps[0] >= 0.2 and gaps[1] >= 0.4 and gaps[2] >= 0.8 and gaps[3] >= 0.8
     assert gaps[3] < 5

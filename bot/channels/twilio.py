@@ -7,14 +7,18 @@ anything else gets 403 before any other work. The parameters are read from the r
 (bot/channels/twilio_form.py), and the very parameters that were checked drive the
 handling. Rasa's stock twilio channel checks nothing.
 
-An inbound text is, in this order: a duplicate (same MessageSid: ignored), a carrier
+An inbound text is, in this order: a duplicate (same MessageSid, answered already or being
+answered by a live server: ignored; one whose server died is answered), a carrier
 keyword (STOP and friends opt out with no reply of ours, since Twilio confirms; START
 opts back in; HELP gets the clinic's name and phone), a photo (acknowledged, its URL
 handed to the staff in an alert, never judged), or a question for the assistant. The
 assistant's replies are collected, split for SMS and sent through the gateway's REST
 client (not TwiML), and the webhook answers an empty <Response/> well within Twilio's
 15 seconds. Whatever fails inside, the answer is still a valid 200: the client is told
-we'll get back to them and the staff get an alert.
+we'll get back to them and the staff get an alert. The text is marked answered only after
+that; the reply's rows are written before it is sent, so a webhook retried after a crash
+finishes that reply (asking Twilio about a part that may have gone out) rather than
+answering twice.
 """
 
 from __future__ import annotations
@@ -42,9 +46,11 @@ from bot.config import Settings
 from bot.identity import Channel, Correspondent, Sender
 from bot.messaging import ledger
 from bot.messaging.gateway import UNSUBSCRIBED, Failure, Gateway, Outgoing, SendError
+from bot.messaging.ledger import Claim
 from bot.messaging.split import MAX_MESSAGE_CHARS, split_sms
 from bot.services import clients, conversations, correspondents
 from bot.store.db import make_engine, session_scope
+from bot.store.presence import Presence
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -112,6 +118,7 @@ class SignedTwilioInput(InputChannel):
         self.budget = budget
         token = self.settings.twilio_auth_token
         self.validator = RequestValidator(token) if token else None
+        self._in_flight: set[str] = set()  # MessageSids this process is answering right now
         if self.validator is None:
             log.warning("TWILIO_AUTH_TOKEN is not set: every SMS webhook request will be refused (403)")
 
@@ -121,6 +128,10 @@ class SignedTwilioInput(InputChannel):
         # front, or concurrent webhooks fail with "database is locked" instead of waiting.
         engine = self._engine or make_engine(self.settings.database_url)
         return engine.execution_options(sqlite_begin="IMMEDIATE")
+
+    @cached_property
+    def presence(self) -> Presence:
+        return Presence(self.engine)
 
     @cached_property
     def gateway(self) -> Gateway:
@@ -152,14 +163,22 @@ class SignedTwilioInput(InputChannel):
 
     # Blocking work, run in worker threads
 
-    def _receive(self, session: Session, sid: str, sender: Sender) -> Optional[Correspondent]:
-        """Note the message and say who sent it; None when this MessageSid was handled before."""
+    def _receive(self, session: Session, sid: str, sender: Sender) -> tuple[Correspondent, Claim]:
+        """Who sent the message, and whether it is this server's to answer (bot.messaging.ledger)."""
         who = correspondents.resolve(session, sender, self.clock())
-        if sid and not ledger.record_inbound(
-            session, sid, sender.phone or "", sender.clinic_number or "", who.clinic_id
-        ):
-            return None
-        return who
+        if not sid:
+            return who, Claim.new
+        self.presence.hold()
+        me = self.presence.id
+
+        def alive(session: Session, owner: Optional[str]) -> bool:
+            # Our own earlier attempt is over: handle() drops a text this process is answering.
+            return owner != me and self.presence.alive(session, owner)
+
+        claim = ledger.claim_inbound(
+            session, sid, sender.phone or "", sender.clinic_number or "", who.clinic_id, me, alive
+        )
+        return who, claim
 
     def _db(self, work: Callable[..., T], *args: Any) -> Awaitable[T]:
         def unit() -> T:
@@ -168,12 +187,23 @@ class SignedTwilioInput(InputChannel):
 
         return asyncio.to_thread(unit)
 
-    def _deliver_all(self, who: Correspondent, to: str, sender: str, text: str, purpose: str) -> None:
-        for part in split_sms(text):
+    def _deliver_all(
+        self, who: Correspondent, to: str, sender: str, text: str, purpose: str, reply_to: Optional[str]
+    ) -> None:
+        parts = [Outgoing(to, sender, part, purpose, who.clinic_id) for part in split_sms(text)]
+        try:
+            self.gateway.deliver(self.engine, parts, in_reply_to=reply_to)
+        except SendError as error:
+            self._reply_failed(who, to, sender, error)
+
+    def _finish_replies(self, who: Correspondent, rows: list) -> None:
+        """Send what an earlier attempt stored and may not have sent."""
+        to = rows[0].to_number
+        for row in rows:
             try:
-                self.gateway.deliver(self.engine, Outgoing(to, sender, part, purpose, who.clinic_id))
+                self.gateway.finish(self.engine, row)
             except SendError as error:
-                self._reply_failed(who, to, sender, error)
+                self._reply_failed(who, to, row.from_number, error)
                 return
 
     def _reply_failed(self, who: Correspondent, to: str, sender: str, error: SendError) -> None:
@@ -186,13 +216,16 @@ class SignedTwilioInput(InputChannel):
             else:
                 conversations.alert(session, who, AlertKind.bot_error, f"A reply by SMS could not be sent ({error}).")
 
-    async def _send(self, who: Correspondent, to: str, sender: str, text: str, purpose: str, deadline: float) -> None:
+    async def _send(
+        self, who: Correspondent, to: str, sender: str, text: str, purpose: str, deadline: float, reply_to: str = ""
+    ) -> None:
         """Send within what is left of the webhook's time; a send still running then goes
         on in its thread after Twilio has its answer."""
         remaining = max(deadline - time.monotonic(), 0.1)
         try:
             await asyncio.wait_for(
-                asyncio.shield(asyncio.to_thread(self._deliver_all, who, to, sender, text, purpose)), remaining
+                asyncio.shield(asyncio.to_thread(self._deliver_all, who, to, sender, text, purpose, reply_to or None)),
+                remaining,
             )
         except asyncio.TimeoutError:
             log.warning("answering Twilio before the reply's sending finished")
@@ -200,48 +233,75 @@ class SignedTwilioInput(InputChannel):
     # The webhook
 
     async def handle(self, form: TwilioForm, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> HTTPResponse:
+        sid = form.get("MessageSid")[:64]
+        if sid in self._in_flight:
+            return _twiml()  # being answered by this very process: a true duplicate
+        if sid:
+            self._in_flight.add(sid)
+        try:
+            if await self._handle(form, sid, on_new_message) and sid:
+                await self._db(ledger.mark_answered, sid)
+        finally:
+            self._in_flight.discard(sid)
+        return _twiml()
+
+    async def _handle(
+        self, form: TwilioForm, sid: str, on_new_message: Callable[[UserMessage], Awaitable[Any]]
+    ) -> bool:
+        """Answer the text; False when it was not this server's to answer."""
         deadline = time.monotonic() + self.budget
         sender, to = form.get("From").strip(), form.get("To").strip()
         body = form.get("Body")[:MAX_MESSAGE_CHARS]  # Twilio's own limit for one text
         if not sender.startswith("+") or not to:
             log.info("signed SMS webhook without usable From/To: ignored")
-            return _twiml()
+            return False
         writer = Sender(Channel.sms, phone=sender, clinic_number=to)
         try:
-            who = await self._db(self._receive, form.get("MessageSid"), writer)
+            who, claim = await self._db(self._receive, sid, writer)
         except Exception:
             log.exception("cannot look up the sender of an SMS")
-            who = correspondents.nobody()
-        if who is None:
-            return _twiml()  # the same MessageSid again: already handled
+            who, claim = correspondents.nobody(), Claim.new
+        if claim is Claim.duplicate:
+            return False  # answered already, or being answered by another live server
+        if claim is Claim.orphaned:
+            stored = await self._db(lambda session: ledger.replies_to(session, sid))
+            if stored:  # the server that died had its answer: finish sending it
+                remaining = max(deadline - time.monotonic(), 0.1)
+                try:
+                    await asyncio.wait_for(
+                        asyncio.shield(asyncio.to_thread(self._finish_replies, who, stored)), remaining
+                    )
+                except asyncio.TimeoutError:
+                    log.warning("answering Twilio before an earlier reply's sending finished")
+                return True
 
         keyword = sms_keywords.keyword(body)
         opting_in = keyword == sms_keywords.START or (keyword == sms_keywords.YES and who.opted_out)
         if keyword == sms_keywords.STOP or opting_in:
             # Twilio's own opt-out handling confirms to the client; we only record it.
             await self._db(clients.set_sender_opted_out, writer, not opting_in, self.clock())
-            return _twiml()
+            return True
         if keyword == sms_keywords.HELP:
-            await self._send(who, sender, to, sms_texts.text(who, "sms_help"), "help", deadline)
-            return _twiml()
+            await self._send(who, sender, to, sms_texts.text(who, "sms_help"), "help", deadline, sid)
+            return True
 
         media = [form.get(f"MediaUrl{i}") for i in range(min(_int(form.get("NumMedia")), MAX_MEDIA))]
         if media:
-            await self._photo(who, sender, to, body, [url for url in media if url], deadline)
-            return _twiml()
+            await self._photo(who, sender, to, body, [url for url in media if url], deadline, sid)
+            return True
         if not body.strip():
-            return _twiml()  # an empty text: nothing to answer
+            return True  # an empty text: nothing to answer
         if who.opted_out:
             # No text can reach them (Twilio would refuse, 21610); the staff still see it.
             await self._db(
                 conversations.alert, who, AlertKind.human_request, f"A client who opted out of texts wrote: {body}"
             )
-            return _twiml()
-        await self._converse(who, sender, to, body, form.get("MessageSid") or None, on_new_message, deadline)
-        return _twiml()
+            return True
+        await self._converse(who, sender, to, body, sid or None, on_new_message, deadline)
+        return True
 
     async def _photo(
-        self, who: Correspondent, sender: str, to: str, body: str, urls: list[str], deadline: float
+        self, who: Correspondent, sender: str, to: str, body: str, urls: list[str], deadline: float, sid: str
     ) -> None:
         note = f"Photo{'s' if len(urls) > 1 else ''} received by SMS: " + " ".join(urls)
         if body.strip():
@@ -250,7 +310,7 @@ class SignedTwilioInput(InputChannel):
             await self._db(conversations.alert, who, AlertKind.photo, note)
         except Exception:
             log.exception("cannot record the alert for an MMS")
-        await self._send(who, sender, to, sms_texts.text(who, "sms_photo"), "ack", deadline)
+        await self._send(who, sender, to, sms_texts.text(who, "sms_photo"), "ack", deadline, sid)
 
     async def _converse(
         self,
@@ -289,7 +349,7 @@ class SignedTwilioInput(InputChannel):
             except Exception:
                 log.exception("cannot record the alert for a failed SMS turn")
         if text:
-            await self._send(who, sender, to, text, purpose, deadline)
+            await self._send(who, sender, to, text, purpose, deadline, sid or "")
 
     async def status(self, form: TwilioForm) -> HTTPResponse:
         sid, state = form.get("MessageSid"), form.get("MessageStatus")

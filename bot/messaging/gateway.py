@@ -5,7 +5,9 @@ With TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN set, messages go through Twilio's 
 shown by `aftercare outbox`), so the whole flow works offline.
 
 `send()` has the only outside effect and touches no database; `record()` logs what was
-sent in the caller's transaction. The worker relies on that split: for the outbox,
+sent in the caller's transaction. `deliver()` (replies) writes the text's row first and
+then sends, so a crash between sending and logging leaves a row "sending" that `finish()`
+completes without sending twice. The worker relies on that split: for the outbox,
 "sending" only makes an id and the row written by `record()` is the delivery, committed
 together with the job's "sent" mark, so an outbox message is stored exactly once.
 """
@@ -16,8 +18,8 @@ import enum
 import logging
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
-from typing import Any, Optional, Protocol
+from datetime import datetime, timedelta
+from typing import Any, Optional, Protocol, Sequence
 
 import requests
 from sqlalchemy.engine import Engine
@@ -34,6 +36,8 @@ from bot.store.messaging_models import SmsMessage, Transport
 log = logging.getLogger(__name__)
 
 STATUS_CALLBACK_PATH = "/webhooks/twilio/status"
+# Twilio's clock and ours may differ a little when looking for a message sent in doubt.
+CLOCK_MARGIN = timedelta(minutes=2)
 
 
 class Failure(str, enum.Enum):
@@ -193,13 +197,55 @@ class Gateway:
     def record(self, session: Session, message: Outgoing, sent: Sent) -> SmsMessage:
         return ledger.record_outbound(session, message, sent)
 
-    def deliver(self, engine: Engine, message: Outgoing) -> Sent:
-        """Send now and log it (replies to a client, who is waiting). Blocking: call it
-        from a worker thread, never on an event loop."""
-        sent = self.send(message)
+    def deliver(self, engine: Engine, messages: Sequence[Outgoing], in_reply_to: Optional[str] = None) -> list[Sent]:
+        """Write the texts' rows (all parts of one reply, in one transaction), then send them
+        in order and log each outcome. A part that fails stops the rest (marked failed too)
+        and raises its SendError. Blocking: call it from a worker thread, never on an event
+        loop."""
+        with session_scope(engine) as session:
+            row_ids = [ledger.record_sending(session, message, self.name, in_reply_to) for message in messages]
+        sent: list[Sent] = []
+        for index, (row_id, message) in enumerate(zip(row_ids, messages, strict=True)):
+            try:
+                sent.append(self._send_row(engine, row_id, message))
+            except SendError:
+                with session_scope(engine) as session:
+                    for unsent in row_ids[index + 1 :]:
+                        ledger.mark_failed(session, unsent, None)
+                raise
+        return sent
+
+    def finish(self, engine: Engine, row: SmsMessage) -> Optional[Sent]:
+        """Complete a text written before its server died: if it may have gone out, Twilio
+        is asked first and its message recorded instead of sending again. None when the
+        row's outcome was already known."""
+        if row.status != ledger.SENDING:
+            return None
+        message = Outgoing(row.to_number, row.from_number, row.body or "", row.purpose or "reply", row.clinic_id)
+        candidates = self.candidates(message, row.created_at - CLOCK_MARGIN)
+        if candidates:
+            with session_scope(engine) as session:
+                taken = ledger.known_sids(session, [c.sid for c in candidates])
+            found = next((c for c in candidates if c.sid not in taken), None)
+            if found is not None:
+                with session_scope(engine) as session:
+                    ledger.mark_sent(session, row.id, found)
+                return found
+        return self._send_row(engine, row.id, message)
+
+    def _send_row(self, engine: Engine, row_id: int, message: Outgoing) -> Sent:
+        try:
+            sent = self.send(message)
+        except SendError as error:
+            try:
+                with session_scope(engine) as session:
+                    ledger.mark_failed(session, row_id, error.code)
+            except Exception:
+                log.exception("the failure of SMS row %s could not be logged", row_id)
+            raise
         try:
             with session_scope(engine) as session:
-                self.record(session, message, sent)
+                ledger.mark_sent(session, row_id, sent)
         except Exception:
             if sent.transport is Transport.outbox:
                 raise  # the row was the delivery

@@ -6,10 +6,12 @@ the caller's session.
 
 from __future__ import annotations
 
+import enum
+import uuid
 from datetime import datetime
-from typing import TYPE_CHECKING, Iterable, Optional
+from typing import TYPE_CHECKING, Callable, Iterable, Optional
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -52,25 +54,109 @@ def record_outbound(session: Session, message: Outgoing, sent: Sent) -> SmsMessa
     return row
 
 
-def record_inbound(session: Session, sid: str, sender: str, to: str, clinic_id: Optional[int]) -> bool:
-    """Note an inbound SMS by its MessageSid; False when it was already seen (a retried webhook).
+RECEIVED, ANSWERED = "received", "answered"  # an inbound text's statuses
+SENDING = "sending"  # an outbound text written before it goes out
+
+
+class Claim(str, enum.Enum):
+    """What a server is to do with an inbound text."""
+
+    new = "new"  # first seen: answer it
+    duplicate = "duplicate"  # answered already, or being answered by a live server: drop it
+    orphaned = "orphaned"  # the server answering it died: finish its answer
+
+
+def claim_inbound(
+    session: Session,
+    sid: str,
+    sender: str,
+    to: str,
+    clinic_id: Optional[int],
+    process_id: str,
+    alive: Callable[[Session, Optional[str]], bool],
+) -> Claim:
+    """Take an inbound SMS by its MessageSid for the server process `process_id`. A text
+    is marked answered only by `mark_answered`, so a webhook retried after its server died
+    (Twilio's fallback URL, the balancer's retry) is answered, and a true duplicate is not.
     Only ids are kept: the text itself lives in the conversation's tracker."""
+    sid = sid[:64]
     try:
         with session.begin_nested():
             session.add(
                 SmsMessage(
-                    sid=sid[:64],
+                    sid=sid,
                     direction=Direction.inbound,
                     transport=Transport.twilio,
                     clinic_id=clinic_id,
                     to_number=to[:64],
                     from_number=sender[:64],
-                    status="received",
+                    status=RECEIVED,
+                    handled_by=process_id,
                 )
             )
+        return Claim.new
     except IntegrityError:
-        return False
-    return True
+        pass
+    # One claimer at a time (the row lock on PostgreSQL; the write lock on SQLite).
+    row = session.scalar(select(SmsMessage).where(SmsMessage.sid == sid).with_for_update())
+    if row is None or row.direction is not Direction.inbound or row.status == ANSWERED:
+        return Claim.duplicate
+    if row.handled_by == process_id or alive(session, row.handled_by):
+        return Claim.duplicate
+    row.handled_by = process_id
+    session.flush()
+    return Claim.orphaned
+
+
+def mark_answered(session: Session, sid: str) -> None:
+    session.execute(
+        update(SmsMessage)
+        .where(SmsMessage.sid == sid[:64], SmsMessage.direction == Direction.inbound)
+        .values(status=ANSWERED)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def record_sending(session: Session, message: Outgoing, transport: Transport, in_reply_to: Optional[str]) -> int:
+    """Write an outbound text before it goes out (a placeholder sid until it has one)."""
+    row = SmsMessage(
+        sid="pending-" + uuid.uuid4().hex,
+        direction=Direction.outbound,
+        transport=transport,
+        purpose=message.purpose,
+        clinic_id=message.clinic_id,
+        to_number=message.to,
+        from_number=message.sender,
+        body=message.body,
+        status=SENDING,
+        in_reply_to=in_reply_to[:64] if in_reply_to else None,
+    )
+    session.add(row)
+    session.flush()
+    return row.id
+
+
+def mark_sent(session: Session, row_id: int, sent: Sent) -> None:
+    session.execute(
+        update(SmsMessage)
+        .where(SmsMessage.id == row_id)
+        .values(sid=sent.sid, status=sent.status)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def mark_failed(session: Session, row_id: int, error_code: Optional[int]) -> None:
+    session.execute(
+        update(SmsMessage)
+        .where(SmsMessage.id == row_id)
+        .values(status="failed", error_code=error_code)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def replies_to(session: Session, sid: str) -> list[SmsMessage]:
+    """The outbound texts written in answer to the inbound `sid`, in order."""
+    return list(session.scalars(select(SmsMessage).where(SmsMessage.in_reply_to == sid[:64]).order_by(SmsMessage.id)))
 
 
 def update_status(

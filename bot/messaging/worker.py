@@ -36,7 +36,7 @@ from sqlalchemy.engine import Engine
 
 from bot.config import Settings
 from bot.messaging import ledger
-from bot.messaging.gateway import UNSUBSCRIBED, Failure, Gateway, Outgoing, SendError, Sent
+from bot.messaging.gateway import CLOCK_MARGIN, UNSUBSCRIBED, Failure, Gateway, Outgoing, SendError, Sent
 from bot.messaging.jobs import AlertJobs, FollowUpJobs, JobKind
 from bot.messaging.outcomes import Lost, Postpone, Send, Skip, Taken
 from bot.services import treatments
@@ -44,9 +44,6 @@ from bot.store.db import session_scope
 from bot.store.messaging_models import JobStatus
 
 log = logging.getLogger(__name__)
-
-# Twilio's clock and ours may differ a little when looking for a message sent in doubt.
-CLOCK_MARGIN = timedelta(minutes=2)
 
 
 @dataclass(frozen=True)

@@ -105,7 +105,13 @@ class AlertDelivery(Dispatch, Base):
 
 
 class SmsMessage(Base):
-    """One SMS, in or out. Outbound rows hold the text; inbound ones only their ids."""
+    """One SMS, in or out. Outbound rows hold the text; inbound ones only their ids.
+
+    An inbound row is "received" while a server answers it (`handled_by` names that server
+    process) and "answered" once it was. An outbound reply is written "sending" before it
+    goes out (its sid a placeholder until Twilio gives one) and names the text it answers
+    (`in_reply_to`), so a webhook retried after a crash finishes that reply instead of
+    writing a new one."""
 
     __tablename__ = "sms_messages"
 
@@ -120,6 +126,8 @@ class SmsMessage(Base):
     body = Column(Text, nullable=True)
     status = Column(String(16), nullable=False)  # Twilio's: queued, sent, delivered, failed ...
     error_code = Column(Integer, nullable=True)
+    handled_by = Column(String(64), nullable=True)  # inbound: the server process answering it
+    in_reply_to = Column(String(64), nullable=True)  # outbound: the MessageSid of the text it answers
     created_at = Column(UTCDateTime, nullable=False, default=utcnow)
     updated_at = Column(UTCDateTime, nullable=True)
 
@@ -128,6 +136,7 @@ class SmsMessage(Base):
     __table_args__ = (
         UniqueConstraint("sid"),
         Index("ix_sms_messages_transport_created_at", "transport", "created_at"),
+        Index("ix_sms_messages_in_reply_to", "in_reply_to"),
     )
 
     def __repr__(self) -> str:
