@@ -94,7 +94,14 @@ def followups_list(phone: Optional[str], slug: Optional[str], everything: bool) 
     type=click.FloatRange(1),
     help="Seconds a claimed row stays this worker's; a killed worker's rows are retried after it.",
 )
-def followups_run(once: bool, batch: int, interval: float, lease: float) -> None:
+@click.option(
+    "--concurrency",
+    default=16,
+    show_default=True,
+    type=click.IntRange(1, 200),
+    help="Texts in flight at once (Twilio's API takes 100-300 ms to answer each).",
+)
+def followups_run(once: bool, batch: int, interval: float, lease: float, concurrency: int) -> None:
     """Send due follow-ups and staff alerts, each exactly once.
 
     Several workers may run side by side on PostgreSQL; on SQLite run one.
@@ -102,7 +109,7 @@ def followups_run(once: bool, batch: int, interval: float, lease: float) -> None
     """
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     settings = config.from_env()
-    options = WorkerOptions(batch=batch, interval=interval, lease=timedelta(seconds=lease))
+    options = WorkerOptions(batch=batch, interval=interval, lease=timedelta(seconds=lease), concurrency=concurrency)
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())  # finish the message in hand, then stop

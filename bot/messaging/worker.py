@@ -1,17 +1,19 @@
 """`aftercare followups run`: send every due follow-up and staff alert exactly once.
 
-Each job goes through four short transactions, never holding a lock while Twilio talks:
+Each batch of jobs goes through four short steps, never holding a lock while Twilio talks:
 
 1. claim: a batch of due rows is marked with this worker's id and time (its lease).
    On PostgreSQL `SELECT ... FOR UPDATE SKIP LOCKED` lets several workers claim side by
    side without waiting for or doubling each other; SQLite has no row locks (its claim
    takes the whole database's write lock, and one worker is what we support there).
-2. take: right before sending, the worker renews its lease if the row is still its own
-   and still pending (so a slow batch never outlives the lease unnoticed), writes the text
-   once, and marks the row "in doubt" (a send is starting).
-3. send through the gateway, outside any transaction.
-4. record: the Twilio SID and "sent" (a row with a SID is never sent again), or the
-   failure: retried later with exponential backoff (429, 5xx, network), or final.
+2. take: right before sending, the worker renews its lease on the rows still its own
+   and still pending (so a slow batch never outlives the lease unnoticed), writes each
+   text once, and marks the rows "in doubt" (a send is starting); one transaction.
+3. send through the gateway, outside any transaction, up to `concurrency` at a time
+   (Twilio's API takes 100-300 ms to answer; one at a time, a worker would mostly wait).
+4. record: the Twilio SIDs and "sent" in one transaction (a row with a SID is never sent
+   again), or each failure: retried later with exponential backoff (429, 5xx, network),
+   or final.
 
 A worker killed between 2 and 4 leaves the row claimed and in doubt. Once its lease has
 expired another worker takes it and, because it is in doubt, first asks Twilio for a
@@ -27,12 +29,14 @@ import random
 import socket
 import threading
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone
-from typing import Callable, Optional
+from typing import Callable, Optional, Union
 
 from sqlalchemy import or_, select, update
 from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
 
 from bot.config import Settings
 from bot.messaging import ledger
@@ -54,6 +58,7 @@ class WorkerOptions:
     max_attempts: int = 8
     backoff_base: timedelta = timedelta(seconds=30)
     backoff_cap: timedelta = timedelta(hours=1)
+    concurrency: int = 16  # sends in flight at once; the batch bounds it too
 
 
 @dataclass
@@ -104,6 +109,7 @@ class Worker:
         # before reading (a claim sees no rows another claim is taking; the channel and
         # the actions writing to the same file make us wait, not fail). Ignored elsewhere.
         self.engine = self.engine.execution_options(sqlite_begin="IMMEDIATE")
+        self._pool: Optional[ThreadPoolExecutor] = None
 
     # The loop
 
@@ -111,6 +117,15 @@ class Worker:
         """Poll until `stop` is set; with `once`, until nothing is due any more."""
         stop = stop or threading.Event()
         total = Tally()
+        try:
+            self._poll(once, stop, total)
+        finally:
+            if self._pool is not None:
+                self._pool.shutdown(wait=True)
+                self._pool = None
+        return total
+
+    def _poll(self, once: bool, stop: threading.Event, total: Tally) -> None:
         while not stop.is_set():
             try:
                 done = self.run_once(stop)
@@ -128,7 +143,6 @@ class Worker:
                 break
             else:
                 stop.wait(self.options.interval)
-        return total
 
     def run_once(self, stop: Optional[threading.Event] = None) -> Tally:
         """One batch of each kind of job."""
@@ -138,12 +152,59 @@ class Worker:
             self.alerts.enqueue(session, self.clock())
         for kind in self.kinds:
             claimed = self.claim(kind)
-            for index, job_id in enumerate(claimed):
-                if stop is not None and stop.is_set():
-                    self.release(kind, claimed[index:])  # untouched: free for the next worker now
-                    break
-                self.process(kind, job_id, tally)
+            if not claimed:
+                continue
+            if stop is not None and stop.is_set():
+                self.release(kind, claimed)  # untouched: free for the next worker now
+                break
+            self.process_batch(kind, claimed, tally)
         return tally
+
+    def process_batch(self, kind: JobKind, job_ids: list[int], tally: Tally) -> None:
+        """Take the claimed jobs together, send them concurrently, record them together."""
+        try:
+            taken = self.take_batch(kind, job_ids)
+        except Exception:  # one broken row (a protocol, a link secret) must not stop the rest
+            log.exception("%s: cannot prepare a batch of %s; one job at a time", self.worker_id, kind.purpose)
+            for job_id in job_ids:
+                self.process(kind, job_id, tally)
+            return
+        sends: list[tuple[int, Send]] = []
+        for job_id, outcome in taken:
+            match outcome:
+                case Send():
+                    sends.append((job_id, outcome))
+                case Skip():
+                    tally.skipped += 1
+                case Postpone():
+                    tally.postponed += 1
+                case Lost():
+                    tally.lost += 1
+        results = self._map(self.attempt, [job for _, job in sends])
+        done = []
+        for (job_id, job), result in zip(sends, results, strict=True):
+            if isinstance(result, SendError):
+                self.record_failure(kind, job_id, result, job.doubt_before, tally)
+            else:
+                done.append((job_id, job.message, result))
+        if done:
+            self.record_sent_many(kind, done)
+            tally.sent += len(done)
+
+    def _map(self, work: Callable[[Send], "Union[Sent, SendError]"], jobs: list[Send]) -> list:
+        if self.options.concurrency <= 1 or len(jobs) <= 1:
+            return [work(job) for job in jobs]
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(self.options.concurrency, thread_name_prefix="send")
+        return list(self._pool.map(work, jobs))
+
+    def attempt(self, job: Send) -> Union[Sent, SendError]:
+        """Send one job (after asking Twilio, if an earlier send of it fell in doubt)."""
+        try:
+            sent = self.find_earlier_send(job.message, job.doubt_before) if job.doubt_before else None
+            return sent if sent is not None else self.gateway.send(job.message)
+        except SendError as error:
+            return error
 
     # The four steps
 
@@ -231,20 +292,79 @@ class Worker:
             ).rowcount
             if not renewed:
                 return Lost()
-            row = kind.load(session, job_id)
-            prepared = kind.prepare(session, row, now)
-            match prepared:
-                case Postpone(until=until):
-                    row.next_attempt_at, row.claimed_at, row.claimed_by = until, None, None
-                    row.attempts -= 1  # not an attempt
-                    return prepared
-                case Skip():
-                    kind.skip(row, prepared)
-                    row.claimed_at, row.claimed_by = None, None
-                    return prepared
-            doubt_before = row.in_doubt_since
-            row.in_doubt_since = doubt_before or now
-            return replace(prepared, doubt_before=doubt_before)
+            return self._prepare(session, kind, job_id, now)
+
+    def take_batch(self, kind: JobKind, job_ids: list[int]) -> list[tuple[int, Taken]]:
+        """`take` for a whole claimed batch, in one transaction."""
+        model, now = kind.model, self.clock()
+        taken: list[tuple[int, Taken]] = []
+        with session_scope(self.engine) as session:
+            session.execute(
+                update(model)
+                .where(
+                    model.id.in_(job_ids),
+                    model.claimed_by == self.worker_id,
+                    model.status == JobStatus.pending,
+                    model.sid.is_(None),
+                )
+                .values(claimed_at=now)
+                .execution_options(synchronize_session=False)
+            )
+            ours = set(
+                session.scalars(
+                    select(model.id).where(
+                        model.id.in_(job_ids),
+                        model.claimed_by == self.worker_id,
+                        model.status == JobStatus.pending,
+                        model.sid.is_(None),
+                    )
+                )
+            )
+            for job_id in job_ids:
+                taken.append((job_id, self._prepare(session, kind, job_id, now) if job_id in ours else Lost()))
+        return taken
+
+    def _prepare(self, session: Session, kind: JobKind, job_id: int, now: datetime) -> Taken:
+        row = kind.load(session, job_id)
+        prepared = kind.prepare(session, row, now)
+        match prepared:
+            case Postpone(until=until):
+                row.next_attempt_at, row.claimed_at, row.claimed_by = until, None, None
+                row.attempts -= 1  # not an attempt
+                return prepared
+            case Skip():
+                kind.skip(row, prepared)
+                row.claimed_at, row.claimed_by = None, None
+                return prepared
+        doubt_before = row.in_doubt_since
+        row.in_doubt_since = doubt_before or now
+        return replace(prepared, doubt_before=doubt_before)
+
+    def record_sent_many(self, kind: JobKind, done: list[tuple[int, Outgoing, Sent]]) -> None:
+        """`record_sent` for the jobs of a batch that went out, in one transaction."""
+        model, now = kind.model, self.clock()
+        with session_scope(self.engine) as session:
+            for job_id, message, sent in done:
+                recorded = session.execute(
+                    update(model)
+                    .where(model.id == job_id, model.sid.is_(None))
+                    .values(
+                        status=JobStatus.sent,
+                        sid=sent.sid,
+                        sent_at=now,
+                        claimed_at=None,
+                        claimed_by=None,
+                        in_doubt_since=None,
+                        next_attempt_at=None,
+                        error=None,
+                        error_code=None,
+                    )
+                    .execution_options(synchronize_session=False)
+                ).rowcount
+                if recorded:
+                    self.gateway.record(session, message, sent)
+                else:  # only if this worker outlived its lease in the middle of one send
+                    log.warning("%s: job %s of %s was recorded by another worker", self.worker_id, job_id, kind.purpose)
 
     def find_earlier_send(self, message: Outgoing, since: datetime) -> Optional[Sent]:
         """A message an earlier attempt sent before its outcome was lost, not yet recorded."""
