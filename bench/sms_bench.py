@@ -267,15 +267,20 @@ def section(dispatches: list[dict], inbound: list[tuple[str, dict]], when: str, 
     return "\n".join(lines) + "\n"
 
 
-def write_results(text: str) -> None:
+def write_section(start: str, end: str, text: str) -> None:
+    """Replace one benchmark's section of bench/RESULTS.md (or add it at the end)."""
     current = RESULTS.read_text() if RESULTS.exists() else "# Benchmark results\n"
-    if START in current and END in current:
-        before, rest = current.split(START, 1)
-        after = rest.split(END, 1)[1].lstrip("\n")
+    if start in current and end in current:
+        before, rest = current.split(start, 1)
+        after = rest.split(end, 1)[1].lstrip("\n")
         current = before + text + ("\n" + after if after else "")
     else:
         current = current.rstrip("\n") + "\n\n" + text
     RESULTS.write_text(current)
+
+
+def write_results(text: str) -> None:
+    write_section(START, END, text)
 
 
 def main() -> None:

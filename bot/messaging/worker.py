@@ -154,10 +154,19 @@ class Worker:
             claimed = self.claim(kind)
             if not claimed:
                 continue
-            if stop is not None and stop.is_set():
-                self.release(kind, claimed)  # untouched: free for the next worker now
-                break
-            self.process_batch(kind, claimed, tally)
+            if self.options.concurrency > 1:
+                if stop is not None and stop.is_set():
+                    self.release(kind, claimed)  # untouched: free for the next worker now
+                    break
+                self.process_batch(kind, claimed, tally)
+                continue
+            # One at a time, each job taken right before it is sent: a text that fails
+            # because its client opted out cancels the client's next ones before their turn.
+            for index, job_id in enumerate(claimed):
+                if stop is not None and stop.is_set():
+                    self.release(kind, claimed[index:])
+                    break
+                self.process(kind, job_id, tally)
         return tally
 
     def process_batch(self, kind: JobKind, job_ids: list[int], tally: Tally) -> None:
@@ -192,7 +201,7 @@ class Worker:
             tally.sent += len(done)
 
     def _map(self, work: Callable[[Send], "Union[Sent, SendError]"], jobs: list[Send]) -> list:
-        if self.options.concurrency <= 1 or len(jobs) <= 1:
+        if len(jobs) <= 1:
             return [work(job) for job in jobs]
         if self._pool is None:
             self._pool = ThreadPoolExecutor(self.options.concurrency, thread_name_prefix="send")

@@ -50,7 +50,9 @@ def world(engine, clock):
 
 
 def worker(engine, settings, clock, **options):
-    defaults = dict(backoff_base=timedelta(seconds=10), lease=timedelta(seconds=30))
+    # One send at a time: these tests say which job meets the fake server's next failure
+    # (test_worker_concurrency.py sends concurrently).
+    defaults = dict(backoff_base=timedelta(seconds=10), lease=timedelta(seconds=30), concurrency=1)
     gateway = Gateway.from_settings(settings, timeout=1.0)
     return Worker(engine, gateway, settings, WorkerOptions(**{**defaults, **options}), clock=clock)
 
