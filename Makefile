@@ -27,10 +27,11 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 AXE_DIR := .build/axe
 AXE := $(AXE_DIR)/node_modules/axe-core/axe.min.js
 
-.PHONY: help setup run test test-fast test-deps lint bench train nlu-report clean
+.PHONY: help setup run cluster test test-fast test-deps lint bench train nlu-report clean
 
 help:
 	@echo "make run    set up, train when the data changed, start the assistant on SQLite"
+	@echo "make cluster  nginx in front of two servers on PostgreSQL and Redis (deploy/)"
 	@echo "make test   set up, lint, then run every test"
 	@echo "make test-fast  the unit lane: no trained model, servers or browser (under a minute)"
 	@echo "make lint   ruff (lint and format) and mypy on bot/ and actions/"
@@ -57,6 +58,25 @@ train: setup $(MODEL)
 run: train
 	$(BIN)/aftercare serve
 
+# Debian's nginx for `make cluster` and the cluster tests; a file target, like Chromium.
+NGINX := /usr/sbin/nginx
+$(NGINX):
+	$(SUDO) apt-get update
+	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y nginx
+
+# Locust for the cluster's load runs, in a virtual environment of its own (its
+# dependencies are not Rasa's), at the version of bench/cluster/requirements.txt.
+LOCUST := .build/locust/bin/locust
+$(LOCUST): bench/cluster/requirements.txt $(BIN)/.installed
+	rm -rf .build/locust
+	$(BIN)/uv venv --quiet --python $(PYTHON) .build/locust
+	$(BIN)/uv pip install --quiet --python .build/locust/bin/python -r bench/cluster/requirements.txt
+	touch $@
+
+cluster: train $(NGINX)
+	bash .ci/services.sh
+	$(BIN)/python -m bot.devtools.cluster
+
 $(CHROMIUM):
 	$(SUDO) apt-get update
 	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y chromium
@@ -68,8 +88,9 @@ $(AXE): tests/browser/axe/package.json tests/browser/axe/package-lock.json
 	npm ci --prefix $(AXE_DIR) --ignore-scripts --no-audit --no-fund
 	touch $@
 
-# What the browser tests need besides Python: Debian's Chromium and axe-core.
-test-deps: $(CHROMIUM) $(AXE)
+# What the browser and cluster tests need besides the project's Python: Debian's Chromium,
+# axe-core, nginx and Locust.
+test-deps: $(CHROMIUM) $(AXE) $(NGINX) $(LOCUST)
 
 # Lint and type errors fail CI as a failing test does.
 lint: $(BIN)/.installed
@@ -87,7 +108,7 @@ test-fast: setup
 	bash .ci/services.sh
 	$(BIN)/python -m pytest -q -m "not e2e and not browser" -n 2
 
-bench: train
+bench: train $(NGINX) $(LOCUST)
 	bash .ci/services.sh
 	$(BIN)/python -m bench
 

@@ -14,6 +14,7 @@ import subprocess
 import threading
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Callable, Optional
 
 log = logging.getLogger(__name__)
@@ -23,6 +24,11 @@ log = logging.getLogger(__name__)
 class Child:
     name: str
     argv: list[str]
+    env: Optional[dict[str, str]] = None  # None: this process's environment
+
+
+def _popen(child: Child) -> subprocess.Popen:
+    return subprocess.Popen(child.argv, env=child.env)
 
 
 @dataclass(frozen=True)
@@ -49,10 +55,11 @@ class _Running:
 class Supervisor:
     children: list[Child]
     backoff: Backoff = field(default_factory=Backoff)
-    spawn: Callable[[list[str]], subprocess.Popen] = subprocess.Popen
+    spawn: Callable[[Child], subprocess.Popen] = _popen
     clock: Callable[[], float] = time.monotonic
     report: Callable[[str], None] = log.warning
     grace: float = 10.0  # seconds a child has to stop on SIGTERM
+    pid_dir: Optional[Path] = None  # where each child's pid is written (<name>.pid), for operators
 
     def __post_init__(self) -> None:
         self._running = [_Running(child) for child in self.children]
@@ -64,9 +71,12 @@ class Supervisor:
             self._spawn(entry)
 
     def _spawn(self, entry: _Running) -> None:
-        entry.process = self.spawn(entry.child.argv)
+        entry.process = self.spawn(entry.child)
         entry.started_at = self.clock()
         entry.restart_at = None
+        if self.pid_dir is not None:
+            self.pid_dir.mkdir(parents=True, exist_ok=True)
+            (self.pid_dir / f"{entry.child.name}.pid").write_text(f"{entry.process.pid}\n")
 
     def pid(self, name: str) -> Optional[int]:
         entry = self._entry(name)

@@ -68,9 +68,9 @@ def test_a_killed_child_is_restarted_in_place_and_the_others_keep_running(superv
 def test_a_crashing_child_is_restarted_with_a_growing_delay(supervised):
     spawned: list[float] = []
 
-    def spawn(argv):
+    def spawn(child):
         spawned.append(time.monotonic())
-        return subprocess.Popen(argv)
+        return subprocess.Popen(child.argv)
 
     supervisor = Supervisor(
         [Child("worker", CRASHER)], backoff=Backoff(base=0.2, cap=0.8, steady=30.0), spawn=spawn, report=lambda _: None

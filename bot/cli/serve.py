@@ -107,7 +107,12 @@ def _wait_for_port(port: int, seconds: float, stop: threading.Event) -> bool:
 @click.option(
     "--console-port", type=int, default=None, help="The staff console's port (default: CONSOLE_PORT, else 5006)."
 )
-def serve_command(port: int, action_port: int, host: str, model: Optional[Path], console_port: Optional[int]) -> None:
+@click.option(
+    "--demo/--no-demo", default=True, show_default=True, help="Add the demo clinic, client and staff account first."
+)
+def serve_command(
+    port: int, action_port: int, host: str, model: Optional[Path], console_port: Optional[int], demo: bool
+) -> None:
     """Start the assistant: action server, Rasa server, follow-up worker and staff console."""
     os.chdir(PROJECT_ROOT)
     if console_port:
@@ -117,10 +122,12 @@ def serve_command(port: int, action_port: int, host: str, model: Optional[Path],
     if not model.exists():
         raise click.ClickException(f"no trained model at {model}: run `make train`")
     ensure_schema(config.from_env().database_url).dispose()
-    subprocess.run([_bin("aftercare"), "demo", "seed"], check=True)
+    if demo:
+        subprocess.run([_bin("aftercare"), "demo", "seed"], check=True)
     supervisor = Supervisor(
         [Child(name, argv) for name, argv in processes(port, action_port, host, model, console_port)],
         report=lambda line: click.echo(f"warning: {line}", err=True),
+        pid_dir=config.from_env().data_dir / "pids",
     )
     stop = threading.Event()
     signal.signal(signal.SIGINT, lambda *_: stop.set())
@@ -128,7 +135,7 @@ def serve_command(port: int, action_port: int, host: str, model: Optional[Path],
     supervisor.start()
     watching = threading.Thread(target=supervisor.run, args=(stop,), name="supervisor")
     watching.start()
-    if _wait_for_port(port, 180, stop) and _wait_for_port(console_port, 60, stop):
-        click.echo(_banner(port))
+    if _wait_for_port(port, 300, stop) and _wait_for_port(console_port, 60, stop):
+        click.echo(_banner(port) if demo else f"aftercare is up: Rasa on port {port}, console on {console_port}.")
     while watching.is_alive():
         watching.join(timeout=1)  # the main thread stays free for the signal handlers

@@ -49,7 +49,9 @@ def test_alerts_recorded_by_actions_beside_another_writer_are_all_kept(actions_d
             except Exception as exc:
                 errors.append(repr(exc)[:200])
 
-    threads = [threading.Thread(target=another_process_writing)] + [threading.Thread(target=an_action) for _ in range(3)]
+    threads = [threading.Thread(target=another_process_writing)] + [
+        threading.Thread(target=an_action) for _ in range(3)
+    ]
     for thread in threads:
         thread.start()
     for thread in threads:
