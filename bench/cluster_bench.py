@@ -120,7 +120,7 @@ def seed(settings: config.Settings, count: int, unknown: int, now: datetime) -> 
         for n in range(count):
             clinic = made[n % len(made)]
             slug, _, tz, _, sms = CLINICS[n % len(made)]
-            phone = f"+1646{n:07d}"
+            phone = f"+1{('646', '347', '917')[n // 100]}555{100 + n % 100:04d}"  # valid, fictional (555-01xx)
             if n < unknown:  # a number the clinic does not know: the date flow first
                 plan.append(
                     {

@@ -3,6 +3,8 @@
 endpoints.yml at the top is the embedded default (in-memory tracker and lock stores).
 With RASA_TRACKER_STORE_URL (PostgreSQL) and RASA_LOCK_STORE_URL (Redis) set, several
 Rasa servers share conversations and locks; `aftercare serve` writes the file Rasa reads.
+Either way the tracker store is one of bot.tracker_store's, which load a window of the
+conversation so that a turn's cost does not grow with its length.
 The action server answers only requests that carry the action server token.
 """
 
@@ -24,7 +26,7 @@ ACTION_TOKEN_FILE = "action_server_token"
 def tracker_store(url: str) -> dict[str, Any]:
     parsed = make_url(url)
     config: dict[str, Any] = {
-        "type": "SQL",
+        "type": "bot.tracker_store.WindowedSQLTrackerStore",
         "dialect": parsed.get_backend_name(),
         "url": parsed.host,  # Rasa passes `url` on as the host
         "port": parsed.port,
@@ -69,6 +71,8 @@ def endpoints(settings: Settings) -> dict[str, Any]:
     }
     if settings.tracker_store_url:
         config["tracker_store"] = tracker_store(settings.tracker_store_url)
+    else:
+        config["tracker_store"] = {"type": "bot.tracker_store.WindowedInMemoryTrackerStore"}
     if settings.lock_store_url:
         config["lock_store"] = lock_store(settings.lock_store_url)
     return config

@@ -49,7 +49,7 @@ class RunningAssistant:
 
 
 def start(
-    tmp_dir: Path, extra_env: Optional[dict] = None, timeout: float = 240, rasa_args: tuple = ()
+    tmp_dir: Path, extra_env: Optional[dict] = None, timeout: float = 480, rasa_args: tuple = ()
 ) -> RunningAssistant:
     assert MODEL.exists(), "no trained model: `make test` trains it first"
     rasa_port, action_port = free_port(), free_port()

@@ -42,7 +42,7 @@ def test_conversation_survives_a_rasa_restart_on_postgresql_and_redis(tmp_path):
             first.stop()
         log = "".join(Path(f.name).read_text() for f in first.logs)
         assert "Connected to lock store 'RedisLockStore'" in log
-        assert "Connected to SQLTrackerStore" in log
+        assert "Connected to WindowedSQLTrackerStore" in log
 
         engine = create_engine(tracker_url)
         with engine.connect() as connection:
