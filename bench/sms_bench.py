@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import os
 import platform
+import resource
 import statistics
 import subprocess
 import sys
@@ -93,12 +94,15 @@ def dispatch(messages: int, workers: int, latency: float = 0.0, batch: int = 50,
         command = [sys.executable, "-m", "bot", "followups", "run", "--once", "--batch", str(batch)]
         command += ["--concurrency", str(concurrency)]
         started = time.monotonic()
+        cpu_before = resource.getrusage(resource.RUSAGE_CHILDREN)
         processes = [
             subprocess.Popen(command, env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
             for _ in range(workers)
         ]
         outputs = [p.communicate(timeout=3600)[0] for p in processes]
         wall = time.monotonic() - started
+        cpu_after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        worker_cpu = (cpu_after.ru_utime + cpu_after.ru_stime) - (cpu_before.ru_utime + cpu_before.ru_stime)
         failed = [out[-2000:] for p, out in zip(processes, outputs, strict=True) if p.returncode != 0]
         if failed:
             raise RuntimeError("a worker failed:\n" + "\n".join(failed))
@@ -115,6 +119,7 @@ def dispatch(messages: int, workers: int, latency: float = 0.0, batch: int = 50,
             "messages": messages,
             "per_second": messages / span,
             "wall": wall,
+            "worker_cpu_ms": 1000 * worker_cpu / messages,  # CPU the workers used per message
             "duplicates": sum(bodies.values()) - len(bodies),
             "lost": messages - len(bodies),
             "rows_not_sent": messages - rows_sent if unsent is not None else 0,
@@ -238,15 +243,15 @@ def section(dispatches: list[dict], inbound: list[tuple[str, dict]], when: str, 
         "the waits. Goal: 10,000 follow-ups by 4 workers with the API answering in 200 ms in under",
         "60 s of wall time. Twilio itself queues texts beyond a number's sending rate.",
         "",
-        "| follow-up dispatch | messages | messages/s | wall time | duplicates | lost |",
-        "|---|---:|---:|---:|---:|---:|",
+        "| follow-up dispatch | messages | messages/s | wall time | workers' CPU per message | duplicates | lost |",
+        "|---|---:|---:|---:|---:|---:|---:|",
     ]
     for d in dispatches:
         api = f", API answering in {d['latency'] * 1000:.0f} ms" if d["latency"] else ""
         at_once = "one at a time" if d["concurrency"] == 1 else f"{d['concurrency']} at a time each"
         lines.append(
             f"| {d['workers']} worker{'s' if d['workers'] > 1 else ''} ({at_once}), PostgreSQL{api} | {d['messages']:,} | "
-            f"{d['per_second']:.0f} | {d['wall']:.1f} s | {d['duplicates']} | {d['lost']} |"
+            f"{d['per_second']:.0f} | {d['wall']:.1f} s | {d['worker_cpu_ms']:.1f} ms | {d['duplicates']} | {d['lost']} |"
         )
     lines += [
         "",
