@@ -484,6 +484,7 @@ def run(
                 **percentiles(latencies),
             }
         return {
+            "think": think,
             "users": users,
             "seconds": elapsed,
             "startup": startup,
@@ -507,8 +508,9 @@ def section(result: dict, when: str, load: float) -> str:
         f"Run {when} on {machine()}, load average {load:.1f} at the start. Everything on this one",
         "machine's 2 cores, shared with other work: nginx, two Rasa servers with their action servers,",
         "two workers, two consoles, PostgreSQL, Redis, the Twilio-compatible server and Locust itself.",
-        f"{result['users']} simulated clients of 3 clinics for {result['seconds']:.0f} s (each waits 8-20 s",
-        "between messages, as people do); a tenth are unknown numbers that go through the date flow.",
+        f"{result['users']} simulated clients of 3 clinics for {result['seconds']:.0f} s (each waits"
+        f" {result['think'][0]:.0f}-{result['think'][1]:.0f} s between messages); a tenth are unknown numbers that",
+        "go through the date flow first. Latencies are of answered requests, as Locust saw them.",
         "",
         "| channel | requests | requests/s | p50 | p95 | p99 |",
         "|---|---:|---:|---:|---:|---:|",
@@ -546,10 +548,18 @@ def main() -> None:
     parser.add_argument("--users", type=int, default=200)
     parser.add_argument("--seconds", type=float, default=300)
     parser.add_argument("--no-faults", action="store_true")
+    parser.add_argument(
+        "--think",
+        type=float,
+        nargs=2,
+        default=(8.0, 20.0),
+        metavar=("MIN", "MAX"),
+        help="seconds between a client's messages",
+    )
     parser.add_argument("--no-write", action="store_true")
     args = parser.parse_args()
     load = os.getloadavg()[0]
-    result = run(args.users, args.seconds, not args.no_faults)
+    result = run(args.users, args.seconds, not args.no_faults, think=tuple(args.think))
     text = section(result, datetime.now().strftime("%Y-%m-%d"), load)
     print(text)
     for problem in result["check"]["problems"][:20]:
