@@ -286,6 +286,16 @@ class Faults:
                 self.note(started, f"fault failed: {exc!r}")
 
 
+def warm_up(cluster: topology.Layout, plan: Plan) -> None:
+    """One chat message to each Rasa server first: a server's first turns load what its
+    model loads lazily, as production's first minutes of traffic would."""
+    client = next(c for c in plan.clients if c["channel"] == "web")
+    for node in cluster.nodes:
+        body = {"clinic": client["clinic"], "token": client["token"], "message": QUESTIONS[0]}
+        with contextlib.suppress(requests.RequestException):
+            requests.post(f"http://127.0.0.1:{node.rasa_port}/webhooks/web/webhook", json=body, timeout=60)
+
+
 def percentiles(values: list[float]) -> dict:
     if not values:
         return {"p50": float("nan"), "p95": float("nan"), "p99": float("nan")}
@@ -422,6 +432,7 @@ def run(
             if not topology.wait_until_up(cluster, 400):
                 raise RuntimeError(f"the cluster did not start; logs in {cluster.directory}/logs")
             startup = time.monotonic() - began
+            warm_up(cluster, plan)
             print(f"cluster up in {startup:.0f} s; load: {users} clients for {seconds:.0f} s", flush=True)
             plan_file, log_file = workdir / "plan.json", workdir / "requests.jsonl"
             plan.write(plan_file)
@@ -435,7 +446,7 @@ def run(
                 "-u",
                 str(users),
                 "-r",
-                str(max(users // 10, 1)),
+                str(max(users / 60, 0.5)),  # clients arrive over a minute, not in one burst
                 "-t",
                 f"{int(seconds)}s",
                 "--host",
