@@ -90,6 +90,10 @@ def reply_text(messages: list[dict]) -> str:
     return "\n\n".join(blocks)
 
 
+class NoReply(Exception):
+    """The assistant finished its turn without a word."""
+
+
 class SignedTwilioInput(InputChannel):
     """Configured by environment (PUBLIC_URL, TWILIO_*), not by credentials.yml."""
 
@@ -334,8 +338,15 @@ class SignedTwilioInput(InputChannel):
             await asyncio.wait_for(on_new_message(message), self.bot_timeout)
             text = reply_text(collector.messages)
             purpose = "reply"
+            if not text:
+                # Rasa carries on without a reply when an action fails (its action server
+                # is down): the client must not be left hanging either.
+                raise NoReply()
         except Exception as exc:  # includes the timeout: the client must not be left hanging
-            if isinstance(exc, asyncio.TimeoutError):
+            if isinstance(exc, NoReply):
+                log.warning("the assistant gave no reply to an SMS")
+                reason = "gave no reply"
+            elif isinstance(exc, asyncio.TimeoutError):
                 log.warning("the assistant took longer than %ss on an SMS", self.bot_timeout)
                 reason = "took too long"
             else:

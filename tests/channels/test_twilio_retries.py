@@ -11,6 +11,7 @@ from bot.messaging import ledger
 from bot.messaging.gateway import Gateway, Outgoing
 from bot.store.db import make_engine, session_scope
 from bot.store.messaging_models import Direction, SmsMessage, Transport
+from bot.store.models import Alert
 from bot.store.presence import Presence
 from tests.fakes import sms_world
 from tests.fakes.sms_world import CLIENT_PHONE, CLINIC_SMS
@@ -122,3 +123,13 @@ def test_a_reply_written_but_not_sent_before_the_crash_is_sent_once(line):
     assert line.twilio.bodies() == parts
     assert [row.sid[:2] for row in outbound(line)] == ["SM", "SM"]
     assert ledger.SENDING not in [row.status for row in outbound(line)]
+
+
+def test_a_turn_without_a_reply_gets_the_fallback_and_an_alert(make_line):
+    """Rasa carries on without a word when an action fails (its action server is down)."""
+    line = make_line(reply=lambda message: [])
+    line.post(line.text("can I wear makeup?"))
+    assert line.twilio.bodies() == ["Thanks, we'll get back to you shortly."]
+    with session_scope(line.engine) as session:
+        [alert] = session.scalars(select(Alert)).all()
+    assert alert.kind == "bot_error" and "gave no reply" in alert.message
