@@ -10,6 +10,8 @@ The action server answers only requests that carry the action server token.
 
 from __future__ import annotations
 
+import os
+import secrets
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -79,7 +81,15 @@ def endpoints(settings: Settings) -> dict[str, Any]:
 
 
 def write(settings: Settings, path: Path) -> Path:
+    """Written private from the first byte (it holds the action server token, maybe
+    database and Redis passwords), then renamed into place."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(yaml.safe_dump(endpoints(settings), sort_keys=False))
-    path.chmod(0o600)  # it holds the action server token, maybe database and Redis passwords
+    temporary = path.with_name(f".{path.name}.{secrets.token_hex(6)}")
+    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(descriptor, "w") as handle:
+            handle.write(yaml.safe_dump(endpoints(settings), sort_keys=False))
+        os.replace(temporary, path)
+    finally:
+        temporary.unlink(missing_ok=True)
     return path

@@ -12,6 +12,8 @@ command.revision(alembic_config('sqlite:///var/aftercare.db'), 'what changed', a
 
 from __future__ import annotations
 
+import contextlib
+import os
 from contextlib import contextmanager
 from functools import partial
 from pathlib import Path
@@ -30,19 +32,30 @@ _MIGRATION_LOCK_ID = 0x0AF7EC0E
 
 
 def make_engine(url: str) -> Engine:
-    """An engine for `url`; for SQLite it creates the file's folder and enforces foreign keys."""
+    """An engine for `url`; for SQLite it creates the file's folder and enforces foreign keys.
+    Errors never quote bound parameters (hide_parameters): they hold phones and messages."""
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
-        return create_engine(parsed, future=True, pool_pre_ping=True)
+        return create_engine(parsed, future=True, pool_pre_ping=True, hide_parameters=True)
     if parsed.database and parsed.database != ":memory:" and not parsed.database.startswith("file:"):
-        Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        _private_file(Path(parsed.database).expanduser())
     in_memory = parsed.database in (None, "", ":memory:")
     # One engine is shared by the threads of a server; each thread gets its own connection.
     # `timeout`: how long a writer waits for another process's write lock.
-    engine = create_engine(parsed, future=True, connect_args={"check_same_thread": False, "timeout": 30})
+    engine = create_engine(
+        parsed, future=True, hide_parameters=True, connect_args={"check_same_thread": False, "timeout": 30}
+    )
     event.listen(engine, "connect", partial(_sqlite_connect, wal=not in_memory))
     event.listen(engine, "begin", _sqlite_begin)
     return engine
+
+
+def _private_file(path: Path) -> None:
+    """Create the SQLite file readable by its owner only (SQLite gives its -wal and -shm
+    files the same mode); an existing file is left as its owner set it."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with contextlib.suppress(FileExistsError):
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
 
 
 def _sqlite_connect(dbapi_connection: Any, _record: Any, wal: bool) -> None:
