@@ -89,7 +89,9 @@ def add_clients(database_url: str, count: int, now: datetime) -> list[str]:
         with engine.begin() as connection:
             clinic_id = connection.execute(select(Clinic.id).where(Clinic.slug == "glow")).scalar_one()
             have = connection.execute(select(Client.phone).where(Client.clinic_id == clinic_id)).scalars().all()
-            missing = [f"+1347{n:07d}" for n in range(count)][: max(count - len(have), 0)]
+            known = set(have)
+            fresh = (f"+1347{n:07d}" for n in range(count * 2))
+            missing = [p for p in fresh if p not in known][: max(count - len(have), 0)]
             for start in range(0, len(missing), 5000):
                 chunk = missing[start : start + 5000]
                 connection.execute(
