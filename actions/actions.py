@@ -87,7 +87,7 @@ class ActionHandover(TurnAction):
     action_name = "action_handover"
 
     def turn(self, context, tracker, now, state):
-        return turns.handover(context, _text(tracker), state)
+        return turns.handover(context, _text(tracker), state, now)
 
 
 class ActionReadTreatmentTime(TurnAction):

@@ -39,6 +39,7 @@ class Sender:
     clinic_number: Optional[str] = None  # the number (or Messaging Service) an SMS was sent to
     client_id: Optional[int] = None
     clinic_slug: Optional[str] = None
+    visitor: Optional[str] = None  # an anonymous visitor's whole sender id
 
     def sender_id(self) -> str:
         if self.channel is Channel.sms:
@@ -70,7 +71,7 @@ def parse(sender_id: str) -> Sender:
         return Sender(Channel.web, client_id=int(rest))
     if channel == "anon":
         slug = rest.partition(":")[0]
-        return Sender(Channel.anon, clinic_slug=slug or None)
+        return Sender(Channel.anon, clinic_slug=slug or None, visitor=sender_id[:96])
     return Sender(Channel.anon)
 
 
@@ -92,3 +93,7 @@ class Correspondent:
     first_name: Optional[str] = None
     treated_at: Optional[datetime] = None  # the latest done treatment on file
     opted_out: bool = False  # no text of ours may reach them
+    # Which conversation of the message log this is (bot/services/transcripts.py); None
+    # when no clinic is known.
+    conversation_key: Optional[str] = None
+    channel: Channel = Channel.anon

@@ -27,7 +27,7 @@ import asyncio
 import logging
 import time
 from datetime import datetime, timezone
-from functools import cached_property
+from functools import cached_property, partial
 from typing import Any, Awaitable, Callable, Optional, TypeVar
 
 from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
@@ -40,7 +40,8 @@ from twilio.request_validator import RequestValidator
 
 from bot import config, identity
 from bot.alerts import AlertKind
-from bot.channels import sms_keywords, sms_texts
+from bot.channels import logbook, sms_keywords, sms_texts
+from bot.channels.logbook import Inbound, reading_of
 from bot.channels.twilio_form import TwilioForm, Unreadable
 from bot.config import Settings
 from bot.identity import Channel, Correspondent, Sender
@@ -48,7 +49,9 @@ from bot.messaging import ledger
 from bot.messaging.gateway import UNSUBSCRIBED, Failure, Gateway, Outgoing, SendError
 from bot.messaging.ledger import Claim
 from bot.messaging.split import MAX_MESSAGE_CHARS, split_sms
-from bot.services import clients, conversations, correspondents
+from bot.nlp.components import names_red_flag
+from bot.services import clients, conversations, correspondents, transcripts
+from bot.services.transcripts import Reading
 from bot.store.db import make_engine, session_scope
 from bot.store.presence import Presence
 
@@ -92,6 +95,13 @@ def reply_text(messages: list[dict]) -> str:
 
 class NoReply(Exception):
     """The assistant finished its turn without a word."""
+
+
+Read = Callable[[str], Awaitable[Optional[Reading]]]
+
+
+async def _no_reading(sender_id: str) -> Optional[Reading]:
+    return None
 
 
 class SignedTwilioInput(InputChannel):
@@ -167,8 +177,31 @@ class SignedTwilioInput(InputChannel):
 
     # Blocking work, run in worker threads
 
-    def _receive(self, session: Session, sid: str, sender: Sender) -> tuple[Correspondent, Claim]:
-        """Who sent the message, and whether it is this server's to answer (bot.messaging.ledger)."""
+    def _receive(
+        self, session: Session, sid: str, sender: Sender, body: str, media: list[tuple[str, str]]
+    ) -> tuple[Inbound, Claim]:
+        """Who sent the message, and whether it is this server's to answer
+        (bot.messaging.ledger); a new one is logged in the message log."""
+        who, claim = self._claim(session, sid, sender)
+        if claim is not Claim.new:
+            return Inbound(who), claim
+        inbound = logbook.received(session, who, body, self.clock(), media)
+        if sid and inbound.message_id is not None:
+            row = ledger.find(session, sid[:64])
+            if row is not None:
+                row.message_id = inbound.message_id
+        return inbound, claim
+
+    def _hold(self, session: Session, who: Correspondent, body: str, red_flag: bool) -> None:
+        logbook.held(session, who, body, red_flag, self.clock())
+
+    def _answered(
+        self, session: Session, who: Correspondent, message_id: Optional[int], text: str, reading: Optional[Reading]
+    ) -> Optional[int]:
+        """Log the assistant's reply (and what it read); the id its texts carry."""
+        return logbook.answered(session, who, message_id, [text], reading, self.clock())
+
+    def _claim(self, session: Session, sid: str, sender: Sender) -> tuple[Correspondent, Claim]:
         who = correspondents.resolve(session, sender, self.clock())
         if not sid:
             return who, Claim.new
@@ -192,9 +225,16 @@ class SignedTwilioInput(InputChannel):
         return asyncio.to_thread(unit)
 
     def _deliver_all(
-        self, who: Correspondent, to: str, sender: str, text: str, purpose: str, reply_to: Optional[str]
+        self,
+        who: Correspondent,
+        to: str,
+        sender: str,
+        text: str,
+        purpose: str,
+        reply_to: Optional[str],
+        message_id: Optional[int] = None,
     ) -> None:
-        parts = [Outgoing(to, sender, part, purpose, who.clinic_id) for part in split_sms(text)]
+        parts = [Outgoing(to, sender, part, purpose, who.clinic_id, message_id) for part in split_sms(text)]
         try:
             self.gateway.deliver(self.engine, parts, in_reply_to=reply_to)
         except SendError as error:
@@ -221,14 +261,31 @@ class SignedTwilioInput(InputChannel):
                 conversations.alert(session, who, AlertKind.bot_error, f"A reply by SMS could not be sent ({error}).")
 
     async def _send(
-        self, who: Correspondent, to: str, sender: str, text: str, purpose: str, deadline: float, reply_to: str = ""
+        self,
+        who: Correspondent,
+        to: str,
+        sender: str,
+        text: str,
+        purpose: str,
+        deadline: float,
+        reply_to: str = "",
+        inbound: Optional[Inbound] = None,
+        message_id: Optional[int] = None,
     ) -> None:
+        """Log the reply to `inbound` (unless `message_id` says it is logged) and send it."""
+        if inbound is not None and message_id is None:
+            try:
+                message_id = await self._db(self._answered, who, inbound.message_id, text, None)
+            except Exception:
+                log.exception("cannot log a reply to an SMS")
         """Send within what is left of the webhook's time; a send still running then goes
         on in its thread after Twilio has its answer."""
         remaining = max(deadline - time.monotonic(), 0.1)
         try:
             await asyncio.wait_for(
-                asyncio.shield(asyncio.to_thread(self._deliver_all, who, to, sender, text, purpose, reply_to or None)),
+                asyncio.shield(
+                    asyncio.to_thread(self._deliver_all, who, to, sender, text, purpose, reply_to or None, message_id)
+                ),
                 remaining,
             )
         except asyncio.TimeoutError:
@@ -236,21 +293,23 @@ class SignedTwilioInput(InputChannel):
 
     # The webhook
 
-    async def handle(self, form: TwilioForm, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> HTTPResponse:
+    async def handle(
+        self, form: TwilioForm, on_new_message: Callable[[UserMessage], Awaitable[Any]], read: Read = _no_reading
+    ) -> HTTPResponse:
         sid = form.get("MessageSid")[:64]
         if sid in self._in_flight:
             return _twiml()  # being answered by this very process: a true duplicate
         if sid:
             self._in_flight.add(sid)
         try:
-            if await self._handle(form, sid, on_new_message) and sid:
+            if await self._handle(form, sid, on_new_message, read) and sid:
                 await self._db(ledger.mark_answered, sid)
         finally:
             self._in_flight.discard(sid)
         return _twiml()
 
     async def _handle(
-        self, form: TwilioForm, sid: str, on_new_message: Callable[[UserMessage], Awaitable[Any]]
+        self, form: TwilioForm, sid: str, on_new_message: Callable[[UserMessage], Awaitable[Any]], read: Read
     ) -> bool:
         """Answer the text; False when it was not this server's to answer."""
         deadline = time.monotonic() + self.budget
@@ -260,11 +319,15 @@ class SignedTwilioInput(InputChannel):
             log.info("signed SMS webhook without usable From/To: ignored")
             return False
         writer = Sender(Channel.sms, phone=sender, clinic_number=to)
+        count = min(_int(form.get("NumMedia")), MAX_MEDIA)
+        media = [(form.get(f"MediaUrl{i}"), form.get(f"MediaContentType{i}")) for i in range(count)]
+        media = [(url, kind) for url, kind in media if url]
         try:
-            who, claim = await self._db(self._receive, sid, writer)
+            inbound, claim = await self._db(self._receive, sid, writer, body, media)
         except Exception:
             log.exception("cannot look up the sender of an SMS")
-            who, claim = correspondents.nobody(), Claim.new
+            inbound, claim = Inbound(correspondents.nobody()), Claim.new
+        who = inbound.who
         if claim is Claim.duplicate:
             return False  # answered already, or being answered by another live server
         if claim is Claim.orphaned:
@@ -286,51 +349,65 @@ class SignedTwilioInput(InputChannel):
             await self._db(clients.set_sender_opted_out, writer, not opting_in, self.clock())
             return True
         if keyword == sms_keywords.HELP:
-            await self._send(who, sender, to, sms_texts.text(who, "sms_help"), "help", deadline, sid)
+            await self._send(who, sender, to, sms_texts.text(who, "sms_help"), "help", deadline, sid, inbound)
             return True
 
-        media = [form.get(f"MediaUrl{i}") for i in range(min(_int(form.get("NumMedia")), MAX_MEDIA))]
         if media:
-            await self._photo(who, sender, to, body, [url for url in media if url], deadline, sid)
+            await self._photo(inbound, sender, to, body, len(media), deadline, sid)
             return True
         if not body.strip():
             return True  # an empty text: nothing to answer
         if who.opted_out:
             # No text can reach them (Twilio would refuse, 21610); the staff still see it.
             await self._db(
-                conversations.alert, who, AlertKind.human_request, f"A client who opted out of texts wrote: {body}"
+                conversations.alert, who, AlertKind.opted_out_wrote, f"A client who opted out of texts wrote: {body}"
             )
             return True
-        await self._converse(who, sender, to, body, sid or None, on_new_message, deadline)
+        if inbound.held:  # a person has taken over: they answer, not the assistant
+            flagged = await asyncio.to_thread(names_red_flag, body)
+            await self._db(self._hold, who, body, flagged)
+            return True
+        await self._converse(inbound, sender, to, body, sid or None, on_new_message, deadline, read)
         return True
 
     async def _photo(
-        self, who: Correspondent, sender: str, to: str, body: str, urls: list[str], deadline: float, sid: str
+        self, inbound: Inbound, sender: str, to: str, body: str, count: int, deadline: float, sid: str
     ) -> None:
-        note = f"Photo{'s' if len(urls) > 1 else ''} received by SMS: " + " ".join(urls)
-        if body.strip():
-            note += f" With the text: {body.strip()}"
+        """The photos are in the message log (the console shows them through its server);
+        the staff get an item, the client an acknowledgement unless a person is answering."""
+        who = inbound.who
+        note = f"{'Photos' if count > 1 else 'A photo'} received by SMS" + (
+            f", with the text: {body.strip()}" if body.strip() else "."
+        )
         try:
             await self._db(conversations.alert, who, AlertKind.photo, note)
+            if inbound.held and body.strip():
+                flagged = await asyncio.to_thread(names_red_flag, body)
+                await self._db(self._hold, who, body, flagged)
         except Exception:
             log.exception("cannot record the alert for an MMS")
-        await self._send(who, sender, to, sms_texts.text(who, "sms_photo"), "ack", deadline, sid)
+        if not inbound.held:
+            await self._send(who, sender, to, sms_texts.text(who, "sms_photo"), "ack", deadline, sid, inbound)
 
     async def _converse(
         self,
-        who: Correspondent,
+        inbound: Inbound,
         sender: str,
         to: str,
         body: str,
         sid: Optional[str],
         on_new_message: Callable[[UserMessage], Awaitable[Any]],
         deadline: float,
+        read: Read = _no_reading,
     ) -> None:
+        who = inbound.who
         collector = CollectingOutputChannel()
+        sender_id = identity.sms(sender, to)
+        reading = None
         message = UserMessage(
             body,
             collector,
-            sender_id=identity.sms(sender, to),
+            sender_id=sender_id,
             input_channel=self.name(),
             metadata={"message_sid": sid} if sid else None,
         )
@@ -342,6 +419,7 @@ class SignedTwilioInput(InputChannel):
                 # Rasa carries on without a reply when an action fails (its action server
                 # is down): the client must not be left hanging either.
                 raise NoReply()
+            reading = await read(sender_id)
         except Exception as exc:  # includes the timeout: the client must not be left hanging
             if isinstance(exc, NoReply):
                 log.warning("the assistant gave no reply to an SMS")
@@ -359,16 +437,23 @@ class SignedTwilioInput(InputChannel):
                 )
             except Exception:
                 log.exception("cannot record the alert for a failed SMS turn")
+        try:
+            message_id = await self._db(self._answered, who, inbound.message_id, text, reading)
+        except Exception:
+            log.exception("cannot log the reply to an SMS")
+            message_id = None
         if text:
-            await self._send(who, sender, to, text, purpose, deadline, sid or "")
+            await self._send(who, sender, to, text, purpose, deadline, sid or "", message_id=message_id)
 
     async def status(self, form: TwilioForm) -> HTTPResponse:
         sid, state = form.get("MessageSid"), form.get("MessageStatus")
         code = _int(form.get("ErrorCode")) or None
 
         def update(session: Session) -> bool:
-            if ledger.update_status(session, sid, state, code, self.clock()) is None:
+            row = ledger.update_status(session, sid, state, code, self.clock())
+            if row is None:
                 return False
+            transcripts.delivery_changed(session, row)
             if code == UNSUBSCRIBED:
                 clients.unsubscribed(session, sid, self.clock())
             return True
@@ -396,7 +481,8 @@ class SignedTwilioInput(InputChannel):
                 return response.text("forbidden", status=403)
             try:
                 # The steps keep to the budget; this bounds what they cannot (a locked database).
-                return await asyncio.wait_for(self.handle(form, on_new_message), self.budget + HARD_MARGIN)
+                read = partial(reading_of, request.app)
+                return await asyncio.wait_for(self.handle(form, on_new_message, read), self.budget + HARD_MARGIN)
             except Exception:
                 log.exception("SMS webhook failed")
                 return _twiml()  # Twilio still gets a valid answer

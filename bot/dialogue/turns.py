@@ -288,6 +288,6 @@ def other_language(context: Correspondent, language: Optional[str], text: str, s
     return Turn([reply.text for reply in replies], state, [(AlertKind.other_language, alert)])
 
 
-def handover(context: Correspondent, text: str, state: State) -> Turn:
-    reply = answers.handover(context.protocol, context.card)
+def handover(context: Correspondent, text: str, state: State, now: Optional[datetime] = None) -> Turn:
+    reply = answers.handover(context.protocol, context.card, now)
     return Turn([reply.text], state, [(AlertKind.human_request, f"Client asks for a person: {text}")])

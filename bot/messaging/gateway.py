@@ -70,6 +70,7 @@ class Outgoing:
     body: str
     purpose: str  # reply, help, followup, alert ... (kept in the log)
     clinic_id: Optional[int] = None
+    message_id: Optional[int] = None  # the message of the message log this text carries
 
 
 @dataclass(frozen=True)

@@ -48,6 +48,7 @@ def record_outbound(session: Session, message: Outgoing, sent: Sent) -> SmsMessa
         from_number=message.sender,
         body=message.body,
         status=sent.status,
+        message_id=message.message_id,
     )
     session.add(row)
     session.flush()
@@ -130,6 +131,7 @@ def record_sending(session: Session, message: Outgoing, transport: Transport, in
         body=message.body,
         status=SENDING,
         in_reply_to=in_reply_to[:64] if in_reply_to else None,
+        message_id=message.message_id,
     )
     session.add(row)
     session.flush()

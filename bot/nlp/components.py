@@ -127,3 +127,10 @@ def other_flags(text: str, language: Optional[str], english: List[RedFlag]) -> L
 
 def _entity(kind: str, value: str, start: int, end: int) -> Dict[str, Any]:
     return {"entity": kind, "value": value, "start": start, "end": end, "extractor": "RedFlagGuard"}
+
+
+def names_red_flag(text: str) -> bool:
+    """Does `text` name a red flag in any language we read (without the model: what a
+    client writes while a person has taken over still raises one)?"""
+    english = lexicon().find(text)
+    return bool(english) or bool(other_flags(text, None, english))

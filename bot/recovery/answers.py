@@ -214,8 +214,22 @@ def other_language(protocol: Protocol, clinic: ClinicCard, language: Optional[st
     return [Reply(fill(text, clinic), refer=True) for text in dict.fromkeys(t for t in texts if t)]
 
 
-def handover(protocol: Protocol, clinic: ClinicCard) -> Reply:
-    return Reply(fill(protocol.phrase("human"), clinic), refer=True)
+def handover(protocol: Protocol, clinic: ClinicCard, now: Optional[datetime] = None) -> Reply:
+    """That the team will get back to them; outside the clinic's opening hours, when the
+    team is back ("9:00 am Monday")."""
+    local = now.astimezone(clinic.tz) if now is not None else None
+    back = protocol.opening_hours.next_opening(local) if local is not None else None
+    if local is None or back is None or protocol.opening_hours.open_at(local):
+        return Reply(fill(protocol.phrase("human"), clinic), refer=True)
+    return Reply(fill(protocol.phrase("human_closed"), clinic, back_at=back_text(back, local)), refer=True)
+
+
+def back_text(opening: datetime, now: datetime) -> str:
+    """'9:00 am tomorrow', '9:00 am Monday' (within a week), '9:00 am on Dec 28'."""
+    day = day_text(opening, now)
+    if day.startswith("on ") and day[3:].isalpha():  # a weekday
+        day = day[3:]
+    return f"{clock_text(opening)} {day}"
 
 
 def matching_conditions(protocol: Protocol, text: str) -> list[Condition]:

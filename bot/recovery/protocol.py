@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import time
+from datetime import datetime, time, timedelta
 from typing import Any, Literal, Mapping, Optional, Sequence, cast, get_args
 
 import yaml
@@ -142,6 +142,38 @@ class QuietHours:
         return moment >= self.start or moment < self.end
 
 
+DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+@dataclass(frozen=True)
+class OpeningHours:
+    """When the clinic's team is in, by weekday (Monday first) in the clinic's local time;
+    None for a day they are closed. No `opening_hours:` in the protocol: always open."""
+
+    days: Optional[tuple[Optional[tuple[time, time]], ...]] = None
+
+    def open_at(self, local: datetime) -> bool:
+        if self.days is None:
+            return True
+        hours = self.days[local.weekday()]
+        return hours is not None and hours[0] <= local.time() < hours[1]
+
+    def next_opening(self, local: datetime) -> Optional[datetime]:
+        """The next moment the team is in, from `local` (aware, the clinic's zone); None
+        when always open or never."""
+        if self.days is None:
+            return None
+        for ahead in range(8):
+            day = (local + timedelta(days=ahead)).date()
+            hours = self.days[day.weekday()]
+            if hours is None:
+                continue
+            opening = datetime.combine(day, hours[0], tzinfo=local.tzinfo)
+            if opening > local:
+                return opening
+        return None
+
+
 @dataclass(frozen=True)
 class Protocol:
     name: str
@@ -149,6 +181,7 @@ class Protocol:
     conditions: Mapping[str, Condition] = field(default_factory=dict)
     followups: tuple[FollowUpStep, ...] = ()
     quiet_hours: QuietHours = QuietHours(time(21, 0), time(8, 0))
+    opening_hours: OpeningHours = OpeningHours()
     phrases: Mapping[str, Localized] = field(default_factory=dict)
     sensations: Mapping[str, Sensation] = field(default_factory=dict)
 
@@ -250,6 +283,7 @@ def build(
         conditions=_build_conditions(raw.get("conditions") or {}, source),
         followups=_build_followups(raw.get("followups") or [], source),
         quiet_hours=_build_quiet_hours(raw.get("quiet_hours"), source),
+        opening_hours=_build_opening_hours(raw.get("opening_hours"), source),
         phrases=_build_phrases(raw.get("phrases") or {}, source),
         sensations=_build_sensations(raw.get("sensations") or {}, topics, catalog, source),
     )
@@ -460,6 +494,32 @@ def _build_followups(raw: Any, source: str) -> tuple[FollowUpStep, ...]:
             )
         )
     return tuple(steps)
+
+
+def _build_opening_hours(raw: Any, source: str) -> OpeningHours:
+    """`opening_hours: {mon: "09:00-18:00", ..., sun: closed}`; a day not named is closed."""
+    if raw is None:
+        return OpeningHours()
+    where = f"{source}: opening_hours"
+    if not isinstance(raw, dict) or not raw:
+        raise ProtocolError(f'{where}: name each open day, e.g. mon: "09:00-18:00" (other days are closed)')
+    unknown = sorted(str(day) for day in raw if str(day).lower() not in DAYS)
+    if unknown:
+        raise ProtocolError(f"{where}: unknown day {unknown[0]!r} (use {', '.join(DAYS)})")
+    days: list[Optional[tuple[time, time]]] = []
+    for day in DAYS:
+        value = next((v for k, v in raw.items() if str(k).lower() == day), None)
+        if value is None or str(value).strip().lower() == "closed":
+            days.append(None)
+            continue
+        start, dash, end = str(value).partition("-")
+        if not dash:
+            raise ProtocolError(f'{where}: {day}: use "HH:MM-HH:MM" or closed, not {value!r}')
+        opens, closes = parse_clock(start.strip(), f"{where}: {day}"), parse_clock(end.strip(), f"{where}: {day}")
+        if closes <= opens:
+            raise ProtocolError(f"{where}: {day}: closes at {closes:%H:%M}, before it opens at {opens:%H:%M}")
+        days.append((opens, closes))
+    return OpeningHours(tuple(days))
 
 
 def _build_quiet_hours(raw: Any, source: str) -> QuietHours:

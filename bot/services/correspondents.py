@@ -73,6 +73,8 @@ def resolve(session: Session, sender: Sender, now: datetime) -> Correspondent:
     client = found.client
     treatment = queries.latest_done_treatment(session, client, now) if client else None
     return Correspondent(
+        conversation_key=conversation_key(sender, client),
+        channel=sender.channel,
         card=found.clinic.card,
         protocol=found.clinic.protocol,
         clinic_id=found.clinic.id,
@@ -81,6 +83,16 @@ def resolve(session: Session, sender: Sender, now: datetime) -> Correspondent:
         treated_at=treatment.performed_at if treatment else None,
         opted_out=opted_out,
     )
+
+
+def conversation_key(sender: Sender, client: Optional[Client]) -> Optional[str]:
+    """The key of the sender's conversation in their clinic's message log: one per client
+    whatever channel they write on, one per unknown number, one per anonymous visitor."""
+    if client is not None:
+        return f"client:{client.id}"
+    if sender.channel is Channel.sms and sender.phone:
+        return f"sms:{sender.phone}"
+    return sender.visitor
 
 
 def nobody() -> Correspondent:

@@ -130,6 +130,8 @@ class SmsMessage(Base):
     in_reply_to = Column(String(64), nullable=True)  # outbound: the MessageSid of the text it answers
     created_at = Column(UTCDateTime, nullable=False, default=utcnow)
     updated_at = Column(UTCDateTime, nullable=True)
+    # The message of the message log this text carries (a part of it, for a long one).
+    message_id = Column(Integer, ForeignKey("messages.id", ondelete="SET NULL"), nullable=True)
 
     clinic = relationship("Clinic")
 
@@ -137,6 +139,7 @@ class SmsMessage(Base):
         UniqueConstraint("sid"),
         Index("ix_sms_messages_transport_created_at", "transport", "created_at"),
         Index("ix_sms_messages_in_reply_to", "in_reply_to"),
+        Index("ix_sms_messages_message_id", "message_id"),
     )
 
     def __repr__(self) -> str:

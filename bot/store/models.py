@@ -169,6 +169,7 @@ class Clinic(_Checked, Base):
     protocol_yaml = Column(Text, nullable=True)  # the clinic's override of the default protocol
     sms_number = Column(String(34), nullable=True)  # None: SMS go out from `phone`; or a Messaging Service "MG..."
     brand_color = Column(String(7), nullable=True)  # "#0f766e", the web chat's colour; None: default
+    alert_phone = Column(String(16), nullable=True)  # a mobile texted about alerts; None: console only
     created_at = Column(UTCDateTime, nullable=False, default=utcnow)
 
     clients = relationship("Client", back_populates="clinic", order_by="Client.id")
@@ -185,7 +186,7 @@ class Clinic(_Checked, Base):
     def _text(self, key, value):
         return self._check_text(key, value)
 
-    @validates("phone", "sms_number")
+    @validates("phone", "sms_number", "alert_phone")
     def _phone(self, key, value):
         if key == "sms_number" and isinstance(value, str) and MESSAGING_SERVICE.match(value):
             return value
@@ -334,11 +335,23 @@ class Alert(_Checked, Base):
     message = Column(Text, nullable=False)
     created_at = Column(UTCDateTime, nullable=False, default=utcnow)
     handled_at = Column(UTCDateTime, nullable=True)
+    # The console's needs-attention item: the conversation and message it is about, who
+    # marked it handled, and whether the clinic's alert phone is to be texted about it.
+    conversation_id = Column(Integer, ForeignKey("conversations.id", ondelete="SET NULL"), nullable=True)
+    message_id = Column(Integer, ForeignKey("messages.id", ondelete="SET NULL"), nullable=True)
+    handled_by_id = Column(Integer, ForeignKey("staff.id", ondelete="SET NULL"), nullable=True)
+    text_wanted = Column(Boolean, nullable=False, default=False)
 
     clinic = relationship("Clinic")
     client = relationship("Client")
+    conversation = relationship("Conversation")
+    handled_by = relationship("Staff")
 
-    __table_args__ = (Index("ix_alerts_clinic_id_handled_at", "clinic_id", "handled_at"),)
+    __table_args__ = (
+        Index("ix_alerts_clinic_id_handled_at", "clinic_id", "handled_at"),
+        Index("ix_alerts_clinic_id_created_at", "clinic_id", "created_at"),
+        Index("ix_alerts_conversation_id", "conversation_id"),
+    )
 
     @validates("kind")
     def _kind(self, key, value):
@@ -352,7 +365,7 @@ class Alert(_Checked, Base):
         return f"<Alert {self.id} {self.kind.value}>"
 
 
-# The messaging tables (follow-ups, alert texts, the SMS log), the staff console's
-# (accounts, sessions, the audit log) and the booking sources' (sources, events, import
+# The messaging tables (follow-ups, alert texts, the SMS log), the message log
+# (conversations, messages), the staff console's (accounts, sessions, the audit log) and the booking sources' (sources, events, import
 # mappings) live in modules of their own.
-from bot.store import booking_models, messaging_models, staff_models  # noqa: E402,F401
+from bot.store import booking_models, conversation_models, messaging_models, staff_models  # noqa: E402,F401

@@ -9,6 +9,7 @@ import requests
 from sqlalchemy import func, select
 
 from bot.devtools import twilio_server
+from bot.store.conversation_models import Conversation, LoggedMessage, MessageKind
 from bot.store.db import session_scope
 from bot.store.messaging_models import Direction, FollowUp, JobStatus, SmsMessage
 from bot.store.models import Alert, Client
@@ -31,6 +32,15 @@ def followup_states(line):
 def alerts(line):
     with session_scope(line.engine) as session:
         return [(a.kind, a.message) for a in session.scalars(select(Alert).order_by(Alert.id))]
+
+
+def transcript(line):
+    """The message log of the line's clinic, oldest first, with photos."""
+    with session_scope(line.engine) as session:
+        rows = session.scalars(select(LoggedMessage).order_by(LoggedMessage.id)).all()
+        for row in rows:
+            list(row.media)
+        return rows
 
 
 def logged(line, direction=None):
@@ -168,9 +178,18 @@ def test_a_photo_is_acknowledged_and_handed_to_the_staff_unjudged(line):
     assert_answered(line.post(params))
     assert line.recorder.messages == []  # the assistant never sees (or judges) a photo
     [(kind, note)] = alerts(line)
-    assert kind == "photo" and urls[0] in note and urls[1] in note and "is this normal?" in note
+    # The alert names no media link: the photos are in the message log, shown by the
+    # console through its server.
+    assert kind == "photo" and "is this normal?" in note and "twilio.com" not in note
     [ack] = line.twilio.messages
     assert "got your photo" in ack["body"] and "can't assess photos" in ack["body"]
+    photo, answer = transcript(line)
+    assert (photo.kind, photo.body, [(m.url, m.content_type) for m in photo.media]) == (
+        MessageKind.client,
+        "is this normal?",
+        [(urls[0], "image/jpeg"), (urls[1], "image/jpeg")],
+    )
+    assert answer.kind == MessageKind.assistant and answer.body == ack["body"]
 
 
 def test_a_failing_assistant_still_gets_twilio_a_valid_answer(make_line):
@@ -220,7 +239,11 @@ def test_an_opted_out_client_gets_no_reply_but_the_staff_see_the_message(line):
     line.post(line.text("STOP"))
     assert_answered(line.post(line.text("my face is very swollen")))
     assert line.recorder.messages == [] and line.twilio.attempts == 0
-    assert alerts(line) == [("human_request", "A client who opted out of texts wrote: my face is very swollen")]
+    assert alerts(line) == [("opted_out_wrote", "A client who opted out of texts wrote: my face is very swollen")]
+    assert [(m.kind, m.body) for m in transcript(line)] == [
+        (MessageKind.client, "STOP"),
+        (MessageKind.client, "my face is very swollen"),
+    ]
 
 
 def test_a_reply_refused_as_unsubscribed_records_the_opt_out(line):
@@ -254,6 +277,10 @@ def test_status_callbacks_update_the_delivery_status(line):
     assert line.post(status(line, sid, "failed"), path=STATUS, token="forged").status_code == 403
     [reply] = logged(line, Direction.outbound)
     assert reply.status == "delivered"
+    assert [(m.kind, m.delivery_status) for m in transcript(line)] == [
+        (MessageKind.client, None),
+        (MessageKind.assistant, "delivered"),
+    ]
 
 
 def test_a_failed_status_with_21610_opts_the_client_out(line):
@@ -263,6 +290,7 @@ def test_a_failed_status_with_21610_opts_the_client_out(line):
     line.post(status(line, sid, "failed", "21610"), path=STATUS)
     [reply] = logged(line, Direction.outbound)
     assert (reply.status, reply.error_code) == ("failed", 21610)
+    assert (transcript(line)[-1].delivery_status, transcript(line)[-1].error_code) == ("failed", 21610)
     assert client_of(line).opted_out is True
 
 
@@ -279,3 +307,48 @@ def test_status_of_an_unknown_message_is_ignored(line):
     assert line.post(status(line, "SMnotours", "delivered"), path=STATUS).status_code == 204
     with session_scope(line.engine) as session:
         assert session.scalar(select(func.count()).select_from(SmsMessage)) == 0
+
+
+# The message log
+
+
+def test_both_sides_are_logged_in_one_conversation_with_the_recovery_hour(line):
+    assert_answered(line.post(line.text("can I wear makeup?")))
+    assert_answered(line.post(line.text("and sunscreen?")))
+    rows = transcript(line)
+    assert [(m.kind, m.channel.value) for m in rows] == [
+        (MessageKind.client, "sms"),
+        (MessageKind.assistant, "sms"),
+    ] * 2
+    assert [m.body for m in rows[::2]] == ["can I wear makeup?", "and sunscreen?"]
+    assert rows[1].body == line.twilio.messages[0]["body"]
+    assert all(5.9 < m.recovery_hours < 6.5 for m in rows)  # treated six hours ago
+    assert {m.client_id for m in rows} == {line.client_id} and len({m.conversation_id for m in rows}) == 1
+    assert all(m.intent is None for m in rows)  # the stub assistant has no tracker to read
+    with session_scope(line.engine) as session:
+        [talk] = session.scalars(select(Conversation)).all()
+        assert (talk.key, talk.channel.value, talk.last_text) == (
+            f"client:{line.client_id}",
+            "sms",
+            rows[-1].body[:200],
+        )
+        sms = session.scalars(select(SmsMessage).order_by(SmsMessage.id)).all()
+        assert [s.message_id for s in sms] == [m.id for m in rows]  # in, out, in, out
+
+
+def test_a_long_reply_is_one_message_whose_parts_carry_its_id(make_line):
+    line = make_line(reply=lambda message: ["word " * 150])
+    assert_answered(line.post(line.text("tell me everything")))
+    line.twilio.settle()
+    _, reply = transcript(line)
+    with session_scope(line.engine) as session:
+        parts = session.scalars(select(SmsMessage).where(SmsMessage.message_id == reply.id)).all()
+    assert len(parts) == len(line.twilio.messages) >= 2
+    assert reply.delivery_status == "delivered"
+
+
+def test_a_number_that_is_no_client_gets_a_conversation_of_its_own(line):
+    assert_answered(line.post(line.text("hello?", sender="+12125559999")))
+    with session_scope(line.engine) as session:
+        [talk] = session.scalars(select(Conversation)).all()
+        assert (talk.key, talk.client_id) == ("sms:+12125559999", None)

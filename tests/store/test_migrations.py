@@ -24,6 +24,9 @@ TABLES = {
     "booking_sources",
     "booking_events",
     "import_mappings",
+    "conversations",
+    "messages",
+    "message_media",
 }
 
 
