@@ -64,6 +64,22 @@ def display_phone(e164: str) -> str:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
 
 
+# What phonenumbers knows of a number that may receive texts; a fixed line, toll-free,
+# premium or shared-cost number never does (US and Canadian numbers are "fixed line or
+# mobile": the plan says nothing of which).
+_TEXTABLE = {
+    phonenumbers.PhoneNumberType.MOBILE,
+    phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE,
+    phonenumbers.PhoneNumberType.PERSONAL_NUMBER,
+    phonenumbers.PhoneNumberType.UNKNOWN,
+}
+
+
+def may_be_mobile(e164: str) -> bool:
+    """False for a number its country's plan says is not a mobile (a landline ...)."""
+    return phonenumbers.number_type(_parse(e164, "ZZ")) in _TEXTABLE
+
+
 def is_messaging_service(sender: str) -> bool:
     """What a clinic may send from besides a number: a Twilio Messaging Service ("MG" + 32 hex)."""
     return bool(sender) and MESSAGING_SERVICE.match(sender) is not None

@@ -5,6 +5,7 @@
     GET  clinic?clinic=SLUG the clinic's public card: name, colour, phone
     POST session            who this browser is talking as (mode), before any message
     POST webhook            one message in, the assistant's replies out
+    POST updates            what the clinic's staff said since the widget last asked
 
 Rasa's stock rest/socketio channels take the sender id from the browser, so anyone who
 knows or guesses an id joins that conversation. Here the conversation is derived on
@@ -37,8 +38,14 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from bot import config, identity, links
+from bot.channels import logbook
+from bot.channels.logbook import Inbound, reading_of
 from bot.config import Settings
+from bot.nlp.components import names_red_flag
+from bot.services import conversations, correspondents, transcripts
+from bot.services.transcripts import Reading
 from bot.store import db, queries
+from bot.store.conversation_models import MessageKind
 from bot.store.errors import UnknownClinic
 from bot.store.models import SLUG, Clinic
 from bot.web.pages import WIDGET_JS, clinic_card, demo_page
@@ -134,6 +141,49 @@ class WebChatInput(InputChannel):
         sender_id, token = links.issue_session(self.secret, clinic_slug, datetime.now(timezone.utc))
         return Conversation(sender_id, "anonymous", session=token, notice=notice)
 
+    # The message log: runs in a worker thread (database)
+
+    def received(self, sender_id: str, text: str) -> Inbound:
+        now = datetime.now(timezone.utc)
+        with db.session_scope(self.engine) as session:
+            who = correspondents.resolve(session, identity.parse(sender_id), now)
+            return logbook.received(session, who, text, now)
+
+    def hold(self, inbound: Inbound, text: str) -> None:
+        flagged = names_red_flag(text)
+        with db.session_scope(self.engine) as session:
+            logbook.held(session, inbound.who, text, flagged, datetime.now(timezone.utc))
+
+    def answered(self, inbound: Inbound, replies: list[str], reading: Optional[Reading]) -> None:
+        with db.session_scope(self.engine) as session:
+            logbook.answered(session, inbound.who, inbound.message_id, replies, reading, datetime.now(timezone.utc))
+
+    def staff_said(self, sender_id: str, after: Optional[int]) -> dict:
+        """What staff wrote (and notices) in a verified client's conversation after
+        message `after`; without `after`, only where the log stands now."""
+        now = datetime.now(timezone.utc)
+        with db.session_scope(self.engine) as session:
+            who = correspondents.resolve(session, identity.parse(sender_id), now)
+            talk = transcripts.of(session, who, now) if who.client_id is not None else None
+            if talk is None:
+                return {"messages": [], "last": 0}
+            if after is None:
+                return {"messages": [], "last": transcripts.latest_id(session, talk), "staff": talk.taken_over(now)}
+            rows = transcripts.since(session, talk, after, (MessageKind.staff, MessageKind.notice))
+            messages = [
+                {
+                    "id": row.id,
+                    "text": row.body,
+                    "kind": row.kind.value,
+                    "from": conversations.first_name(row.staff)
+                    if row.kind is MessageKind.staff and row.staff
+                    else None,
+                }
+                for row in rows
+            ]
+            last = rows[-1].id if rows else after
+            return {"messages": messages, "last": last, "staff": talk.taken_over(now)}
+
     def public_clinic(self, clinic_slug: str) -> Optional[dict]:
         with db.session_scope(self.engine) as session:
             clinic = _clinic(session, clinic_slug)
@@ -196,6 +246,14 @@ class WebChatInput(InputChannel):
                 found = await self._identify(body)
             except BadRequest as bad:
                 return _error(bad.status, bad.error, bad.message)
+            try:
+                inbound = await asyncio.to_thread(self.received, found.sender_id, text)
+            except Exception:  # the log must not keep the client from an answer
+                logger.exception("web chat: logging a message failed")
+                inbound = Inbound(correspondents.nobody())
+            if inbound.held:  # a person has taken over: they answer, not the assistant
+                await asyncio.to_thread(self.hold, inbound, text)
+                return response.json({**found.public(), "messages": []}, headers=JSON_HEADERS)
             collector = CollectingOutputChannel()
             # No metadata: the actions read metadata (e.g. a preview time) and the
             # browser's must never reach them.
@@ -206,7 +264,27 @@ class WebChatInput(InputChannel):
                 logger.exception("web chat: handling a message failed")
                 return _error(503, "unavailable", "The assistant could not answer just now.")
             replies = [{"text": m["text"]} for m in collector.messages if isinstance(m.get("text"), str)]
+            try:
+                reading = await reading_of(request.app, found.sender_id)
+                await asyncio.to_thread(self.answered, inbound, [r["text"] for r in replies], reading)
+            except Exception:
+                logger.exception("web chat: logging a reply failed")
             return response.json({**found.public(), "messages": replies}, headers=JSON_HEADERS)
+
+        @web.post("/updates")
+        async def updates(request: Request) -> HTTPResponse:
+            try:
+                body = _body(request)
+                found = await self._identify(body)
+                after = body.get("after")
+                if after is not None and (not isinstance(after, int) or isinstance(after, bool) or after < 0):
+                    raise BadRequest(400, "bad_request", "after must be a message id.")
+            except BadRequest as bad:
+                return _error(bad.status, bad.error, bad.message)
+            if found.mode != "client":  # staff answer only clients who opened their link
+                return response.json({**found.public(), "messages": [], "last": 0}, headers=JSON_HEADERS)
+            said = await asyncio.to_thread(self.staff_said, found.sender_id, after)
+            return response.json({**found.public(), **said}, headers=JSON_HEADERS)
 
         return web
 

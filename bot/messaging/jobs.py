@@ -4,18 +4,19 @@ whom the text goes to and from, what it says, and when it must not go at all."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Protocol, TypeVar
+from typing import Optional, Protocol, TypeVar
 
 from sqlalchemy import exists, literal, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, joinedload
 
 from bot import links
+from bot.alerts import AlertKind
 from bot.config import Settings
 from bot.messaging import followups, schedule, texts
 from bot.messaging.gateway import Outgoing
 from bot.messaging.outcomes import Postpone, Prepared, Send, Skip
-from bot.services import clients
+from bot.services import clients, conversations, transcripts
 from bot.store.messaging_models import AlertDelivery, FollowUp, JobStatus
 from bot.store.models import Alert, UTCDateTime
 
@@ -44,6 +45,12 @@ class JobKind(Protocol[Job]):
 
     def unsubscribed(self, session: Session, row: Job, now: datetime) -> None:
         """Twilio refused the text because its recipient opted out (21610)."""
+
+    def sent(self, session: Session, row: Job, now: datetime) -> Optional[int]:
+        """The text went out: log it; the message-log id its SMS rows carry, if any."""
+
+    def failed(self, session: Session, row: Job, now: datetime) -> None:
+        """The text will never go out (a permanent error, or too many attempts)."""
 
 
 class FollowUpJobs:
@@ -82,10 +89,19 @@ class FollowUpJobs:
         """Twilio says the client has opted out (21610): record it, which cancels the rest."""
         clients.set_opted_out(session, row.client, True, now)
 
+    def sent(self, session: Session, row: FollowUp, now: datetime) -> Optional[int]:
+        return transcripts.followup(session, row, now).id
+
+    def failed(self, session: Session, row: FollowUp, now: datetime) -> None:
+        """The staff see it in the console: the client did not get this follow-up."""
+        message = f"The follow-up '{row.step_key}' could not be texted: {row.error or 'failed'}"
+        conversations.record_alert(session, row.clinic, row.client, AlertKind.followup_failed, message, at=now)
+
 
 class AlertJobs:
-    """Staff alerts, texted to the clinic's phone at any hour. Actions and channels only
-    insert Alert rows; `enqueue` gives each unhandled alert its one delivery row."""
+    """Staff alerts texted to the clinic's alert phone. Actions and channels only insert
+    Alert rows (deciding, in bot/services/conversations.py, whether each is to be texted);
+    `enqueue` gives each such unhandled alert its one delivery row."""
 
     model = AlertDelivery
     purpose = "alert"
@@ -98,7 +114,9 @@ class AlertJobs:
     def enqueue(self, session: Session, now: datetime) -> None:
         stamp = literal(now, UTCDateTime())  # due at once, on this worker's clock
         waiting = select(Alert.id, Alert.clinic_id, literal(JobStatus.pending.value), stamp, literal(0), stamp).where(
-            Alert.handled_at.is_(None), ~exists().where(AlertDelivery.alert_id == Alert.id)
+            Alert.handled_at.is_(None),
+            Alert.text_wanted.is_(True),
+            ~exists().where(AlertDelivery.alert_id == Alert.id),
         )
         dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
         columns = ["alert_id", "clinic_id", "status", "due_at", "attempts", "created_at"]
@@ -110,12 +128,20 @@ class AlertJobs:
         alert, clinic = row.alert, row.clinic
         if alert.handled_at is not None:
             return Skip(JobStatus.skipped, "handled before it was texted")
+        if not clinic.alert_phone:
+            return Skip(JobStatus.skipped, "the clinic has no alert phone")
         if row.body is None:
             row.body = texts.alert_body(alert)
-        return Send(Outgoing(clinic.phone, clinic.sms_from, row.body, self.purpose, clinic.id))
+        return Send(Outgoing(clinic.alert_phone, clinic.sms_from, row.body, self.purpose, clinic.id))
 
     def skip(self, row: AlertDelivery, skip: Skip) -> None:
         row.status, row.error = skip.status, skip.reason  # the table has no reason column
 
     def unsubscribed(self, session: Session, row: AlertDelivery, now: datetime) -> None:
-        pass  # the clinic's own phone said STOP: nothing of the client's to change
+        pass  # the alert phone said STOP: nothing of the client's to change
+
+    def sent(self, session: Session, row: AlertDelivery, now: datetime) -> Optional[int]:
+        return None  # a text to the staff is no part of the client's conversation
+
+    def failed(self, session: Session, row: AlertDelivery, now: datetime) -> None:
+        pass  # the console shows the failed text on the alert

@@ -43,7 +43,7 @@ from bot.messaging import ledger
 from bot.messaging.gateway import CLOCK_MARGIN, UNSUBSCRIBED, Failure, Gateway, Outgoing, SendError, Sent
 from bot.messaging.jobs import AlertJobs, FollowUpJobs, JobKind
 from bot.messaging.outcomes import Lost, Postpone, Send, Skip, Taken
-from bot.services import treatments
+from bot.services import conversations, treatments
 from bot.store.db import session_scope
 from bot.store.messaging_models import JobStatus
 
@@ -150,6 +150,9 @@ class Worker:
         with session_scope(self.engine) as session:
             treatments.complete_past(session, self.clock())
             self.alerts.enqueue(session, self.clock())
+            # Take-overs that ran out: the assistant answers again, and the client is told.
+            for _, notice in conversations.expired_takeovers(session, self.clock()):
+                conversations.deliver(session, self.gateway, notice)
         for kind in self.kinds:
             claimed = self.claim(kind)
             if not claimed:
@@ -404,7 +407,8 @@ class Worker:
                 .execution_options(synchronize_session=False)
             ).rowcount
             if recorded:
-                self.gateway.record(session, message, sent)
+                message_id = kind.sent(session, kind.load(session, job_id), now)
+                self.gateway.record(session, replace(message, message_id=message_id), sent)
             else:  # only if this worker outlived its lease in the middle of one send
                 log.warning(
                     "%s: job %s of %s was recorded by another worker", self.worker_id, job_id, model.__tablename__
@@ -430,10 +434,13 @@ class Worker:
                 row.status, row.in_doubt_since = JobStatus.failed, None
                 if error.code == UNSUBSCRIBED:
                     kind.unsubscribed(session, row, now)
+                else:
+                    kind.failed(session, kind.load(session, job_id), now)
                 tally.failed += 1
             elif row.attempts >= self.options.max_attempts:
                 row.status = JobStatus.failed
                 row.error = f"gave up after {row.attempts} attempts: {error}"[:300]
+                kind.failed(session, kind.load(session, job_id), now)
                 tally.failed += 1
             else:
                 row.next_attempt_at = now + self.backoff(row.attempts)

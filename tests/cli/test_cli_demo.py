@@ -65,6 +65,9 @@ def test_seed_twice_creates_nothing_new(cli, db_url, row_counts):
             "booking_sources": 0,
             "booking_events": 0,
             "import_mappings": 0,
+            "conversations": 0,
+            "messages": 0,
+            "message_media": 0,
         }
     )
 

@@ -13,6 +13,7 @@ from bot.services import clients, clinics, treatments
 
 CLINIC_PHONE = "+12125550100"  # the clinic's own phone: staff alerts go there
 CLINIC_SMS = "+12125550199"  # the clinic's Twilio number: texts come from it
+ALERT_PHONE = "+12125550177"  # a staff member's mobile: alert texts go there
 CLIENT_PHONE = "+12125550123"
 PUBLIC_URL = "https://sms.example"
 WEBHOOK, STATUS = "/webhooks/twilio/webhook", "/webhooks/twilio/status"
@@ -53,9 +54,18 @@ def add_clinic(
     sms_number: Optional[str] = CLINIC_SMS,
     timezone: str = "America/New_York",
     phone: str = CLINIC_PHONE,
+    alert_phone: Optional[str] = ALERT_PHONE,
 ):
     return clinics.add(
-        session, slug, "Glow Skin Studio", phone, timezone, "https://glow.example/book", protocol_yaml, sms_number
+        session,
+        slug,
+        "Glow Skin Studio",
+        phone,
+        timezone,
+        "https://glow.example/book",
+        protocol_yaml,
+        sms_number,
+        alert_phone,
     )
 
 

@@ -18,9 +18,9 @@ from bot.services import conversations, treatments
 from bot.store import queries
 from bot.store.db import session_scope
 from bot.store.messaging_models import AlertDelivery, FollowUp, JobStatus, SmsMessage, Transport
-from bot.store.models import Client, Treatment, TreatmentStatus
+from bot.store.models import Alert, Client, Treatment, TreatmentStatus
 from tests.fakes import sms_world
-from tests.fakes.sms_world import CLIENT_PHONE, CLINIC_PHONE, CLINIC_SMS, Clock
+from tests.fakes.sms_world import ALERT_PHONE, CLIENT_PHONE, CLINIC_PHONE, CLINIC_SMS, Clock
 
 NY = ZoneInfo("America/New_York")
 
@@ -183,11 +183,17 @@ def test_an_unsubscribed_number_fails_for_good_and_opts_the_client_out(engine, s
 def test_an_invalid_number_fails_without_retry(engine, settings, twilio, clock, world):
     twilio.fail_next(1, 21211)
     done = worker(engine, settings, clock).run(once=True)
-    assert (done.sent, done.failed, done.retrying) == (1, 1, 0)
+    # The other follow-up went out, and the staff's alert phone was told of the failed one.
+    assert (done.sent, done.failed, done.retrying) == (2, 1, 0)
     assert (rows(engine)["day0_evening"].status, rows(engine)["day0_evening"].error_code) == (JobStatus.failed, 21211)
+    [told] = [m["body"] for m in twilio.messages if m["to"] == ALERT_PHONE]
+    assert "day0_evening" in told and "invalid 'To' number" in told
+    with session_scope(engine) as session:
+        [alert] = session.scalars(select(Alert)).all()
+        assert (alert.kind.value, alert.client_id) == ("followup_failed", world["client_id"])
     clock.advance(hours=1)
     worker(engine, settings, clock).run(once=True)
-    assert twilio.attempts == 2
+    assert twilio.attempts == 3
     with session_scope(engine) as session:
         assert session.get(Client, world["client_id"]).opted_out is False
 
@@ -285,7 +291,7 @@ def test_nothing_goes_to_a_client_who_opted_out(engine, settings, twilio, clock,
     assert rows(engine)["day0_evening"].reason == followups.OPTED_OUT
 
 
-def test_staff_alerts_are_texted_to_the_clinic_once(engine, settings, twilio, clock, world):
+def test_staff_alerts_are_texted_to_the_alert_phone_once(engine, settings, twilio, clock, world):
     with session_scope(engine) as session:
         clinic = queries.clinic_by_slug(session, "glow")
         client = session.get(Client, world["client_id"])
@@ -295,7 +301,8 @@ def test_staff_alerts_are_texted_to_the_clinic_once(engine, settings, twilio, cl
     run = worker(engine, settings, clock)
     run.run(once=True)
     run.run(once=True)
-    alerts = [m for m in twilio.messages if m["to"] == CLINIC_PHONE]
+    assert not [m for m in twilio.messages if m["to"] == CLINIC_PHONE]  # the front desk's line
+    alerts = [m for m in twilio.messages if m["to"] == ALERT_PHONE]
     assert [(m["from"], m["body"]) for m in alerts] == [
         (
             CLINIC_SMS,
@@ -305,13 +312,25 @@ def test_staff_alerts_are_texted_to_the_clinic_once(engine, settings, twilio, cl
     assert count(engine, AlertDelivery) == 1
 
 
-def test_an_alert_cannot_be_texted_from_the_number_it_goes_to(engine, settings, twilio, clock):
+def test_without_an_alert_phone_alerts_are_for_the_console_only(engine, settings, twilio, clock):
     with session_scope(engine) as session:
-        clinic = sms_world.add_clinic(session, sms_number=None)  # texts go out from its phone
-        conversations.record_alert(session, clinic, None, "bot_error", "the assistant failed")
+        clinic = sms_world.add_clinic(session, alert_phone=None)
+        alert = conversations.record_alert(session, clinic, None, "red_flag", "my lips are swelling")
+        assert alert.text_wanted is False
     done = worker(engine, settings, clock).run(once=True)
-    assert done.failed == 1 and twilio.attempts == 0
-    assert next(iter(rows(engine, AlertDelivery).values())).error_code == 21266
+    assert done.handled == 0 and twilio.attempts == 0 and count(engine, AlertDelivery) == 0
+
+
+def test_a_failed_alert_text_is_kept_for_the_console(engine, settings, twilio, clock):
+    with session_scope(engine) as session:
+        clinic = sms_world.add_clinic(session)
+        alert_id = conversations.record_alert(session, clinic, None, "bot_error", "the assistant failed").id
+    twilio.fail_next(1, 21614)  # the alert phone cannot receive texts
+    done = worker(engine, settings, clock).run(once=True)
+    assert done.failed == 1
+    with session_scope(engine) as session:
+        text = conversations.alert_texts(session, [alert_id])[alert_id]
+        assert (text.status.value, text.error_code) == ("failed", 21614)
 
 
 def test_an_unreachable_twilio_is_retried_without_doubt(engine, db_url, tmp_path, clock, world):

@@ -341,6 +341,7 @@ def test_placeholders_are_filled_everywhere():
             sensation="warmth",
             expected="48 hours",
             elapsed="5 days",
+            back_at="9:00 am Monday",
         )
         assert "{" not in text, key
 
@@ -370,3 +371,17 @@ def test_a_sensation_past_its_window_says_how_long_it_was_expected_and_what_to_d
         "Redness is expected for the first 4 days after treatment, and it has been 4 days and 4 hours."
     )
     assert PHONE in later.text and "911" not in later.text
+
+
+def test_outside_opening_hours_a_person_request_says_when_the_team_is_back():
+    hours = 'opening_hours: {mon: "09:00-18:00", tue: "09:00-18:00", sat: "10:00-14:00"}\n'
+    protocol = protocols.for_clinic(hours, source="test")
+    friday_night = datetime(2026, 12, 4, 20, 0, tzinfo=NEW_YORK)
+    closed = answers.handover(protocol, CARD, friday_night).text
+    assert "our team is back at 10:00 am tomorrow" in closed and "(212) 555-0100" in closed
+    saturday_afternoon = datetime(2026, 12, 5, 15, 0, tzinfo=NEW_YORK)
+    assert "our team is back at 9:00 am Monday" in answers.handover(protocol, CARD, saturday_afternoon).text
+    monday_morning = datetime(2026, 12, 7, 10, 0, tzinfo=NEW_YORK)
+    assert answers.handover(protocol, CARD, monday_morning).text == answers.handover(protocol, CARD).text
+    # Without opening hours the team is always "in": the usual answer.
+    assert answers.handover(PROTOCOL, CARD, friday_night).text == answers.handover(PROTOCOL, CARD).text

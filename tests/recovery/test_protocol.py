@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import itertools
 import math
-from datetime import time
+from datetime import datetime, time
+from zoneinfo import ZoneInfo
 
 import pytest
 import yaml
@@ -568,3 +569,20 @@ def test_the_shipped_common_questions_extension_cites_public_clinic_sheets_for_e
     assert added == {"alcohol", "swimming", "sauna", "shaving", "flying", "self_tanner", "hair_dye"}
     for name in added:
         assert_tiles(protocol.topic(name))
+
+
+def test_opening_hours_are_read_by_weekday_and_checked():
+    protocol = load_override('opening_hours: {Mon: "09:00-17:30", sat: closed, tue: "09:00-12:00"}\n')
+    hours = protocol.opening_hours
+    monday = datetime(2026, 12, 7, 17, 29, tzinfo=ZoneInfo("America/New_York"))
+    assert hours.open_at(monday) and not hours.open_at(monday.replace(minute=31, hour=17))
+    assert hours.next_opening(monday.replace(hour=18)) == monday.replace(day=8, hour=9, minute=0)
+    assert load_override("quiet_hours: {start: '22:00', end: '07:00'}\n").opening_hours.open_at(monday.replace(hour=3))
+    for bad, says in (
+        ('opening_hours: {mon: "17:00-09:00"}', "before it opens"),
+        ('opening_hours: {funday: "09:00-17:00"}', "unknown day 'funday'"),
+        ('opening_hours: {mon: "9 to 5"}', "HH:MM-HH:MM"),
+        ("opening_hours: []", "name each open day"),
+    ):
+        with pytest.raises(ProtocolError, match=says):
+            load_override(bad + "\n")

@@ -30,6 +30,7 @@
   var MAX_HISTORY = 200;
   var TIMEOUT_MS = 45000;
   var DEFAULT_COLOR = "#0f766e";
+  var POLL_MS = 3000; // how often an open chat asks whether the clinic's staff wrote
 
   // State kept across reloads
 
@@ -120,6 +121,8 @@
     ".msg.user { align-self: flex-end; background: var(--brand); color: var(--on-brand); border-bottom-right-radius: 4px; }",
     ".msg.system { align-self: stretch; max-width: none; background: #fff7e6; border: 1px solid #f3d19c; font-size: 14px; }",
     ".msg.failed { opacity: .7; }",
+    ".msg.staff { align-self: flex-start; background: #fff; border: 2px solid var(--brand); border-bottom-left-radius: 4px; }",
+    ".msg .from { display: block; font-size: 12px; font-weight: 700; color: #374151; margin-bottom: 2px; }",
     ".msg .state { display: block; font-size: 12px; margin-top: 2px; }",
     ".typing { min-height: 20px; padding: 0 14px 4px; font-size: 13px; color: #52606d; background: #f7f7f5; }",
     ".alert { margin: 0; padding: 10px 14px; background: #fdecea; color: #7a1c12; font-size: 14px; border-top: 1px solid #f5c2bb; }",
@@ -304,6 +307,25 @@
     }, failed);
   }
 
+  // What the clinic's staff write (and notices: a person joined, the assistant is back)
+  // reaches a client who opened their personal link without a reload.
+  var pollTimer = null;
+  function poll() {
+    if (pollTimer) { clearTimeout(pollTimer); pollTimer = null; }
+    if (state.mode !== "client" || panel.hidden) return;
+    var after = typeof state.last === "number" ? state.last : null;
+    request("POST", "updates", Object.assign({ after: after }, credentials())).then(function (body) {
+      if (body.mode !== "client") { adopt(body); return; }
+      (body.messages || []).forEach(function (m) {
+        if (!m || typeof m.text !== "string") return;
+        if (m.kind === "staff") addMessage("staff", m.text, { from: typeof m.from === "string" ? m.from : "" });
+        else addMessage("system", m.text);
+      });
+      if (typeof body.last === "number") { state.last = body.last; saveState(); }
+      pollTimer = setTimeout(poll, POLL_MS);
+    }, function () { pollTimer = setTimeout(poll, POLL_MS * 3); });
+  }
+
   function failed(error) {
     if (error instanceof ServerError && error.status < 500) {
       showProblem(error.body.message || "Sorry, that didn't work.");
@@ -315,10 +337,14 @@
   // The conversation on screen
 
   function messageNode(entry) {
-    var who = entry.who === "user" ? "user" : entry.who === "system" ? "system" : "bot";
+    var who = ["user", "system", "staff"].indexOf(entry.who) >= 0 ? entry.who : "bot";
     var speaker = who === "user" ? "You" : who === "system" ? "Note" : clinicName();
+    // A staff member's reply is labelled with their first name, visibly.
+    var label = who === "staff"
+      ? el("span", { "class": "from", text: String(entry.from || "Staff") + ", " + clinicName() })
+      : el("span", { "class": "sr", text: speaker + ": " });
     var node = el("div", { "class": "msg " + who + (entry.failed ? " failed" : "") }, [
-      el("span", { "class": "sr", text: speaker + ": " }),
+      label,
       el("span", { "class": "text", text: String(entry.text) })
     ]);
     if (entry.failed) node.appendChild(el("span", { "class": "state", text: "Not sent" }));
@@ -428,11 +454,12 @@
     renderHistory();
     if (focus !== false) input.focus();
     if (!state.clinic) loadClinic().then(renderHistory, function () { /* shown on first send */ });
-    startSession();
+    startSession().then(poll);
   }
 
   function closePanel() {
     panel.hidden = true;
+    if (pollTimer) { clearTimeout(pollTimer); pollTimer = null; }
     launcher.hidden = false;
     launcher.setAttribute("aria-expanded", "false");
     state.open = false;
