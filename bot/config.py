@@ -34,6 +34,7 @@ class Settings:
     console_idle_minutes: int = 30
     console_rate_limit_url: str = "memory://"
     console_proxies: int = 0
+    takeover_hours: float = 24.0
     data_key: Optional[str] = None
     acuity_api_url: str = "https://acuityscheduling.com"
 
@@ -72,6 +73,19 @@ def from_env(environ: Optional[Mapping[str, str]] = None) -> Settings:
         console_idle_minutes=int(env.get("CONSOLE_IDLE_MINUTES") or 30),
         console_rate_limit_url=env.get("CONSOLE_RATE_LIMIT_URL") or "memory://",
         console_proxies=int(env.get("CONSOLE_PROXIES_COUNT") or 0),
+        takeover_hours=_positive(env.get("CONSOLE_TAKEOVER_HOURS"), 24.0, "CONSOLE_TAKEOVER_HOURS"),
         data_key=env.get("AFTERCARE_DATA_KEY") or None,
         acuity_api_url=(env.get("ACUITY_API_URL") or "https://acuityscheduling.com").rstrip("/"),
     )
+
+
+def _positive(raw: Optional[str], default: float, name: str) -> float:
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ValueError(f"{name} must be a number of hours, not {raw!r}") from None
+    if not 0 < value <= 24 * 30:
+        raise ValueError(f"{name} must be more than 0 and at most 720 hours, not {raw!r}")
+    return value

@@ -72,6 +72,7 @@ CALLBACK_TIMEOUT = 15.0  # seconds Twilio waits for a webhook's answer
 Pairs = list[tuple[str, str]]
 
 _MESSAGES = re.compile(r"^/2010-04-01/Accounts/(?P<account>[^/]+)/Messages(?:/(?P<sid>[^/]+))?\.json$")
+_MEDIA = re.compile(r"^/2010-04-01/Accounts/(?P<account>[^/]+)/Messages/(?P<sid>MM[^/]+)/Media/(?P<media>ME[^/.]+)$")
 
 
 @dataclass
@@ -97,6 +98,7 @@ class FakeTwilio:
     status_callbacks: bool = True  # False: messages still move on, but nothing is called back
     proxies: dict = field(default_factory=dict)  # public base URL -> local address serving it
     callbacks: list = field(default_factory=list)  # every status callback: {"url", "params", "status", "error"}
+    media: dict = field(default_factory=dict)  # path -> (content type, bytes): an MMS's photos, behind auth
 
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
@@ -120,6 +122,13 @@ class FakeTwilio:
 
     def unsubscribe(self, number: str) -> None:
         self.unsubscribed.add(number)
+
+    def add_media(self, message_sid: str, media_sid: str, content: bytes, content_type: str = "image/png") -> str:
+        """A photo of an inbound MMS, served (with the account's credentials only) at the
+        URL Twilio puts in MediaUrlN; returns that URL."""
+        path = f"/{API_VERSION}/Accounts/{self.account_sid}/Messages/{message_sid}/Media/{media_sid}"
+        self.media[path] = (content_type, content)
+        return self.url + path
 
     def settle(self, timeout: float = 20.0) -> None:
         """Wait until every status change so far has been called back."""
@@ -458,7 +467,28 @@ class _Handler(BaseHTTPRequestHandler):
         form = {k: v[0] for k, v in parse_qs(raw, keep_blank_values=True).items()}
         self._answer(*self.twilio.create(form))
 
+    def _media(self) -> bool:
+        found = _MEDIA.match(urlsplit(self.path).path)
+        if not found:
+            return False
+        if not self.twilio._authorized(self.headers.get("Authorization", ""), found["account"]):
+            self._answer(401, _error(401, 20003, "Authenticate"))
+            return True
+        stored = self.twilio.media.get(urlsplit(self.path).path)
+        if stored is None:
+            self._answer(404, _error(404, 20404, "The requested resource was not found"))
+            return True
+        kind, content = stored
+        self.send_response(200)
+        self.send_header("Content-Type", kind)
+        self.send_header("Content-Length", str(len(content)))
+        self.end_headers()
+        self.wfile.write(content)
+        return True
+
     def do_GET(self) -> None:
+        if self._media():
+            return
         match, query = self._route()
         if match is None:
             return

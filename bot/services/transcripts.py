@@ -267,3 +267,13 @@ def conversations(
 
 def latest_activity(session: Session, clinic_id: int) -> Optional[datetime]:
     return session.scalar(select(func.max(Conversation.last_activity_at)).where(Conversation.clinic_id == clinic_id))
+
+
+def takeover_stamp(session: Session, clinic_id: int) -> str:
+    """Changes whenever a conversation of the clinic is taken over or handed back."""
+    count, latest = session.execute(
+        select(func.count(Conversation.id), func.max(Conversation.taken_over_at)).where(
+            Conversation.clinic_id == clinic_id, Conversation.takeover_until.is_not(None)
+        )
+    ).one()
+    return f"{count}:{latest}"

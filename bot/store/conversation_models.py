@@ -12,6 +12,7 @@ values in plain text columns, so a new one needs no migration.
 from __future__ import annotations
 
 import enum
+from datetime import datetime
 
 from sqlalchemy import Boolean, Column, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import relationship
@@ -58,7 +59,7 @@ class Conversation(Base):
         Index("ix_conversations_client_id", "client_id"),
     )
 
-    def taken_over(self, now) -> bool:
+    def taken_over(self, now: datetime) -> bool:
         return self.takeover_until is not None and now < self.takeover_until
 
     def __repr__(self) -> str:

@@ -55,6 +55,12 @@ class AuditAction(str, enum.Enum):
     chat_link_sent = "chat_link_sent"
     chat_links_revoked = "chat_links_revoked"
     bookings_imported = "bookings_imported"
+    photo_viewed = "photo_viewed"  # a client's photo, fetched through the console
+    reply_sent = "reply_sent"  # a staff member's reply to a client
+    taken_over = "taken_over"  # the assistant stopped answering the client
+    handed_back = "handed_back"  # the assistant answers the client again
+    item_handled = "item_handled"  # a needs-attention item marked handled
+    alert_phone_set = "alert_phone_set"  # the clinic's alert phone set or removed
 
 
 def _enum(kind: type[enum.Enum], name: str, length: int, constraint: bool) -> Enum:
