@@ -352,3 +352,45 @@ def test_a_number_that_is_no_client_gets_a_conversation_of_its_own(line):
     with session_scope(line.engine) as session:
         [talk] = session.scalars(select(Conversation)).all()
         assert (talk.key, talk.client_id) == ("sms:+12125559999", None)
+
+
+# Take-overs
+
+
+def take_over(line, hours: float = 24):
+    from datetime import datetime, timedelta, timezone
+
+    from bot.services import conversations, transcripts
+    from bot.services import staff as accounts
+    from bot.store.staff_models import StaffRole
+
+    now = datetime.now(timezone.utc)
+    with session_scope(line.engine) as session:
+        client = session.get(Client, line.client_id)
+        issued = accounts.add_staff(
+            session, email="sam@glow.example", name="Sam Rivera", role=StaffRole.staff, clinic_slug="glow", now=now
+        )
+        talk = transcripts.of_client(session, client, now)
+        conversations.take_over(session, talk, issued.staff, now, timedelta(hours=hours))
+        return talk.id
+
+
+def test_during_a_take_over_the_assistant_keeps_quiet_and_the_staff_get_each_text(line):
+    take_over(line)
+    assert_answered(line.post(line.text("hi, thanks for calling me back")))
+    assert_answered(line.post(line.text("my lips are swelling and I can't breathe well")))
+    assert line.recorder.messages == [] and line.twilio.messages == []  # no answer but a person's
+    assert [kind for kind, _ in alerts(line)] == ["during_takeover", "red_flag", "during_takeover"]
+    rows = [m for m in transcript(line) if m.kind is MessageKind.client]
+    assert [m.during_takeover for m in rows] == [True, True]
+
+
+def test_after_the_take_over_ends_the_assistant_answers_again(line):
+    talk_id = take_over(line, hours=24)
+    with session_scope(line.engine) as session:
+        talk = session.get(Conversation, talk_id)
+        from datetime import datetime, timezone
+
+        talk.takeover_until = datetime.now(timezone.utc)  # ran out
+    assert_answered(line.post(line.text("can I wear makeup?")))
+    assert len(line.recorder.messages) == 1 and len(line.twilio.messages) == 1

@@ -1,4 +1,6 @@
-"""The web channel over real HTTP: who a request talks as is decided by the server alone."""
+"""The web channel over real HTTP: who a request talks as is decided by the server alone;
+both sides are logged, a take-over keeps the assistant quiet, and the widget's `updates`
+bring a verified client what staff wrote."""
 
 from __future__ import annotations
 
@@ -7,12 +9,18 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 import requests
+from sqlalchemy import select
 from webchat import SECRET, Recorder, chat_app, make_settings, seed, serving
 
 from bot import links
 from bot.channels.web import MAX_MESSAGE_CHARS, WebChatInput
+from bot.identity import Channel
+from bot.services import conversations, transcripts
+from bot.services import staff as accounts
+from bot.store.conversation_models import Conversation, LoggedMessage
 from bot.store.db import session_scope
-from bot.store.models import Client
+from bot.store.models import Alert, Client
+from bot.store.staff_models import StaffRole
 
 TIMEOUT = 10
 
@@ -251,3 +259,87 @@ def test_a_clinic_name_with_markup_is_escaped_on_the_demo_page(chat):
         session.get(Clinic, world.glow_id).name = '<img src=x onerror="alert(1)">'
     page = requests.get(f"{base}/demo", params={"clinic": "glow"}, timeout=TIMEOUT)
     assert "<img src=x" not in page.text and "&lt;img src=x" in page.text
+
+
+# The message log
+
+
+def logged(engine):
+    with session_scope(engine) as session:
+        return [
+            (m.kind.value, m.channel.value, m.body)
+            for m in session.scalars(select(LoggedMessage).order_by(LoggedMessage.id))
+        ]
+
+
+def staff_of_glow(session, now):
+    return accounts.add_staff(
+        session, email="sam@glow.example", name="Sam Rivera", role=StaffRole.staff, clinic_slug="glow", now=now
+    ).staff
+
+
+def test_a_verified_clients_chat_is_logged_both_sides(chat):
+    base, recorder, world, engine = chat
+    assert post(base, "webhook", {"clinic": "glow", "token": link(world), "message": "can I wear makeup?"}).ok
+    assert logged(engine) == [
+        ("client", "web", "can I wear makeup?"),
+        ("assistant", "web", "You said: can I wear makeup?"),
+    ]
+    with session_scope(engine) as session:
+        [talk] = session.scalars(select(Conversation)).all()
+        assert (talk.key, talk.client_id, talk.channel.value) == (f"client:{world.ana_id}", world.ana_id, "web")
+
+
+def test_an_anonymous_visitor_has_a_conversation_of_their_own(chat):
+    base, recorder, world, engine = chat
+    first = post(base, "webhook", {"clinic": "glow", "message": "hello"}).json()
+    post(base, "webhook", {"clinic": "glow", "session": first["session"], "message": "again"})
+    post(base, "webhook", {"clinic": "glow", "message": "someone else"})
+    with session_scope(engine) as session:
+        talks = session.scalars(select(Conversation).order_by(Conversation.id)).all()
+        assert [t.client_id for t in talks] == [None, None] and all(t.key.startswith("anon:glow:") for t in talks)
+        counts = [len(transcripts.transcript(session, t)) for t in talks]
+    assert counts == [4, 2]
+
+
+def test_during_a_take_over_the_widget_gets_no_assistant_answer_and_staff_see_it(chat):
+    base, recorder, world, engine = chat
+    now = datetime.now(timezone.utc)
+    with session_scope(engine) as session:
+        talk = transcripts.of_client(session, session.get(Client, world.ana_id), now, Channel.web)
+        conversations.take_over(session, talk, staff_of_glow(session, now), now, timedelta(hours=24))
+    answer = post(base, "webhook", {"clinic": "glow", "token": link(world), "message": "there is pus and fever"})
+    assert answer.status_code == 200 and answer.json()["messages"] == []
+    assert recorder.messages == []
+    with session_scope(engine) as session:
+        kinds = [a.kind.value for a in session.scalars(select(Alert).order_by(Alert.id))]
+    assert kinds == ["red_flag", "during_takeover"]
+
+
+def test_updates_bring_staff_replies_and_notices_to_the_verified_client_only(chat):
+    base, recorder, world, engine = chat
+    token = link(world)
+    start = post(base, "updates", {"clinic": "glow", "token": token, "after": None}).json()
+    assert start["messages"] == [] and start["mode"] == "client"
+    post(base, "webhook", {"clinic": "glow", "token": token, "message": "can someone help me?"})
+    now = datetime.now(timezone.utc)
+    with session_scope(engine) as session:
+        talk = transcripts.of_client(session, session.get(Client, world.ana_id), now)
+        sam = staff_of_glow(session, now)
+        conversations.take_over(session, talk, sam, now)
+        conversations.staff_reply(session, talk, sam, "Hi Ana, Sam here.", now)
+    got = post(base, "updates", {"clinic": "glow", "token": token, "after": start["last"]}).json()
+    assert [(m["kind"], m["text"], m["from"]) for m in got["messages"]] == [
+        ("notice", "Sam from Glow Skin Studio has joined the chat and will answer you.", None),
+        ("staff", "Hi Ana, Sam here.", "Sam"),
+    ]
+    assert got["staff"] is True
+    again = post(base, "updates", {"clinic": "glow", "token": token, "after": got["last"]}).json()
+    assert again["messages"] == []
+    # Without a link (an anonymous visitor) nothing of anyone's comes back.
+    anonymous = post(base, "updates", {"clinic": "glow", "after": 0}).json()
+    assert anonymous["messages"] == [] and anonymous["mode"] == "anonymous"
+    # Ben's link on Lumen's widget sees nothing of Ana's.
+    bens = post(base, "updates", {"clinic": "lumen", "token": link(world, world.ben_id, "lumen"), "after": 0}).json()
+    assert bens["messages"] == []
+    assert post(base, "updates", {"clinic": "glow", "token": token, "after": "x"}).status_code == 400
