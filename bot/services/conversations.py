@@ -272,6 +272,6 @@ def deliver(session: Session, gateway: Gateway, message: LoggedMessage) -> None:
 def held_for_staff(session: Session, who: Correspondent, body: str, red_flag: bool, now: datetime) -> None:
     """A client wrote while a person has taken over: the assistant stays quiet, the staff
     get an item, and a red flag is a red flag still."""
+    alert(session, who, AlertKind.during_takeover, f"Written during a take-over: {body}", at=now)
     if red_flag:
         alert(session, who, AlertKind.red_flag, f"Red flag reported during a take-over: {body}", at=now)
-    alert(session, who, AlertKind.during_takeover, f"Written during a take-over: {body}", at=now)

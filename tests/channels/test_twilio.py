@@ -380,7 +380,7 @@ def test_during_a_take_over_the_assistant_keeps_quiet_and_the_staff_get_each_tex
     assert_answered(line.post(line.text("hi, thanks for calling me back")))
     assert_answered(line.post(line.text("my lips are swelling and I can't breathe well")))
     assert line.recorder.messages == [] and line.twilio.messages == []  # no answer but a person's
-    assert [kind for kind, _ in alerts(line)] == ["during_takeover", "red_flag", "during_takeover"]
+    assert [kind for kind, _ in alerts(line)] == ["during_takeover", "during_takeover", "red_flag"]
     rows = [m for m in transcript(line) if m.kind is MessageKind.client]
     assert [m.during_takeover for m in rows] == [True, True]
 

@@ -313,7 +313,7 @@ def test_during_a_take_over_the_widget_gets_no_assistant_answer_and_staff_see_it
     assert recorder.messages == []
     with session_scope(engine) as session:
         kinds = [a.kind.value for a in session.scalars(select(Alert).order_by(Alert.id))]
-    assert kinds == ["red_flag", "during_takeover"]
+    assert kinds == ["during_takeover", "red_flag"]
 
 
 def test_updates_bring_staff_replies_and_notices_to_the_verified_client_only(chat):
