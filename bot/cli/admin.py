@@ -8,11 +8,13 @@ from typing import Optional
 
 import click
 
-from bot.cli.common import read_protocol, unit_of_work, user_errors
+from bot.cli.common import fail, read_protocol, unit_of_work, user_errors
 from bot.phones import normalize_phone
 from bot.services import clients, clinics, treatments
+from bot.services.audit import audit
 from bot.store import queries
 from bot.store.models import Clinic, check_timezone
+from bot.store.staff_models import AuditAction
 from bot.timeparse import parse_local_time
 
 
@@ -44,6 +46,11 @@ def clinic() -> None:
     help="YAML file overriding parts of the default protocol (see bot/protocols/examples).",
 )
 @click.option("--sms-number", default=None, help="Number SMS are sent from, when it is not --phone.")
+@click.option(
+    "--alert-phone",
+    default=None,
+    help="A staff mobile texted about alerts (red flags ...); without it alerts are in the console only.",
+)
 def clinic_add(
     slug: str,
     name: str,
@@ -52,6 +59,7 @@ def clinic_add(
     booking_url: Optional[str],
     protocol_file: Optional[Path],
     sms_number: Optional[str],
+    alert_phone: Optional[str],
 ) -> None:
     """Add a clinic."""
     # Checks that need no database come first, so bad input never creates one.
@@ -60,10 +68,27 @@ def clinic_add(
         normalize_phone(phone)
     protocol_yaml = read_protocol(protocol_file) if protocol_file else None
     with unit_of_work() as session:
-        added = clinics.add(session, slug, name, phone, tz_name, booking_url, protocol_yaml, sms_number)
+        added = clinics.add(session, slug, name, phone, tz_name, booking_url, protocol_yaml, sms_number, alert_phone)
     click.echo(
         f"added clinic {added.slug}: {added.name}, {added.timezone}, {added.phone}, protocol {protocol_label(added)}"
     )
+
+
+@clinic.command("alert-phone")
+@click.option("--clinic", "slug", required=True, help="The clinic's slug.")
+@click.argument("phone", required=False)
+@click.option("--none", "remove", is_flag=True, help="Text nobody: alerts are in the console only.")
+def clinic_alert_phone(slug: str, phone: Optional[str], remove: bool) -> None:
+    """Set the mobile texted about alerts (PHONE), or --none. Out of the clinic's opening
+    hours (the protocol's `opening_hours:`) only red flags are texted."""
+    if bool(phone) == remove:
+        fail("give the mobile's number, or --none")
+    with unit_of_work() as session:
+        found = queries.clinic_by_slug(session, slug)
+        clinics.set_alert_phone(session, found, None if remove else phone)
+        audit(session, None, AuditAction.alert_phone_set, now=datetime.now(timezone.utc), clinic_id=found.id)
+        said = found.alert_phone
+    click.echo(f"alerts of {slug} are texted to {said}" if said else f"alerts of {slug} are in the console only")
 
 
 @clinic.command("list")
@@ -72,13 +97,22 @@ def clinic_list() -> None:
     with unit_of_work() as session:
         counts = queries.client_counts(session)
         rows = [
-            (c.slug, c.name, c.timezone, c.phone, c.sms_from, protocol_label(c), str(counts.get(c.id, 0)))
+            (
+                c.slug,
+                c.name,
+                c.timezone,
+                c.phone,
+                c.sms_from,
+                c.alert_phone or "-",
+                protocol_label(c),
+                str(counts.get(c.id, 0)),
+            )
             for c in queries.all_clinics(session)
         ]
     if not rows:
         click.echo("no clinics yet; add one with `aftercare clinic add`")
         return
-    header = ("slug", "name", "timezone", "phone", "sms from", "protocol", "clients")
+    header = ("slug", "name", "timezone", "phone", "sms from", "alerts to", "protocol", "clients")
     widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
     for row in [header, *rows]:
         click.echo("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip())

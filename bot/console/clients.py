@@ -32,9 +32,8 @@ from bot.timeparse import InvalidTime, parse_local_time
 
 bp = Blueprint("clients")
 
-# Where a client's conversation is shown, when the console has that page; until then the
-# client's page simply has no link to it.
-CONVERSATION_ROUTE = "conversations.show"
+# Where a client's conversation is shown (bot/console/conversation.py).
+CONVERSATION_ROUTE = "conversation.for_client"
 
 NOTICES = {
     "added": "Client added. Record their treatment below.",

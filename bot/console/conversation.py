@@ -204,6 +204,15 @@ def show(request: Request, db: Session, conversation_id: int) -> HTTPResponse:
     return _page(request, db, talk)
 
 
+@bp.get("/clients/<client_id:int>/conversation", name="for_client")
+@view()
+def for_client(request: Request, db: Session, client_id: int) -> HTTPResponse:
+    """A client's conversation (begun here if they never wrote: staff may write first)."""
+    client = scope.clinic_client(request, client_id)
+    talk = transcripts.of_client(db, client, now_of(request))
+    raise Redirect(request.app.url_for("conversation.show", conversation_id=talk.id))
+
+
 @bp.get("/conversations/<conversation_id:int>/live", name="live")
 @view()
 def live(request: Request, db: Session, conversation_id: int) -> HTTPResponse:

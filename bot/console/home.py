@@ -10,16 +10,19 @@ from datetime import datetime
 from typing import Optional
 
 from sanic import Blueprint, Request
+from sanic.exceptions import NotFound
 from sanic.response import HTTPResponse, empty
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.console import present, scope
 from bot.console.view import Redirect, local_path, now_of, render, view
-from bot.services import conversations, transcripts
+from bot.phones import InvalidPhone
+from bot.services import clinics, conversations, transcripts
 from bot.store.conversation_models import Conversation
+from bot.store.errors import InvalidValue
 from bot.store.models import Alert, Clinic, Treatment, TreatmentStatus
-from bot.store.staff_models import AuditAction
+from bot.store.staff_models import AuditAction, StaffRole
 
 bp = Blueprint("home")
 
@@ -119,10 +122,45 @@ def _lists(request: Request, db: Session) -> dict:
     }
 
 
+def _may_set_alert_phone(request: Request) -> bool:
+    staff = scope.current_staff(request)
+    return staff.is_operator or staff.role is StaffRole.owner
+
+
+def _inbox(request: Request, db: Session, phone_error: Optional[str] = None, phone_draft: str = "") -> HTTPResponse:
+    clinic = scope.current_clinic(request)
+    return render(
+        request,
+        "inbox.html",
+        status=400 if phone_error else 200,
+        alert_phone=present.display_number(clinic.alert_phone) if clinic.alert_phone else "",
+        may_set_alert_phone=_may_set_alert_phone(request),
+        phone_error=phone_error,
+        phone_draft=phone_draft,
+        **_lists(request, db),
+    )
+
+
 @bp.get("/", name="inbox")
 @view()
 def inbox(request: Request, db: Session) -> HTTPResponse:
-    return render(request, "inbox.html", **_lists(request, db))
+    return _inbox(request, db)
+
+
+@bp.post("/alert-phone", name="alert_phone")
+@view()
+def alert_phone(request: Request, db: Session) -> HTTPResponse:
+    """An owner sets (or clears) the mobile texted about alerts, as `aftercare clinic alert-phone` does."""
+    if not _may_set_alert_phone(request):
+        raise NotFound("Not found.")
+    clinic = scope.current_clinic(request)
+    raw_phone = ((request.form.get("alert_phone") if request.form else "") or "")[:40]
+    try:
+        clinics.set_alert_phone(db, clinic, raw_phone)
+    except (InvalidValue, InvalidPhone) as error:
+        return _inbox(request, db, str(error), raw_phone)
+    scope.audit(request, AuditAction.alert_phone_set)
+    raise Redirect(request.app.url_for("home.inbox") + "#alert-phone")
 
 
 @bp.get("/inbox/live", name="live")

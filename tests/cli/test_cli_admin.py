@@ -62,11 +62,43 @@ def test_clinic_add_and_list(cli, db_url):
     assert "protocol custom (Seed 004 clinic (late sunscreen))" in result.stdout
 
     listing = cli("clinic", "list").stdout.splitlines()
-    assert listing[0].split() == ["slug", "name", "timezone", "phone", "sms", "from", "protocol", "clients"]
+    assert listing[0].split() == [
+        "slug",
+        "name",
+        "timezone",
+        "phone",
+        "sms",
+        "from",
+        "alerts",
+        "to",
+        "protocol",
+        "clients",
+    ]
     assert listing[1].startswith("bright") and listing[2].startswith("glow")
     assert "+12125550199" in listing[2]
     bright = stored(db_url, lambda s: queries.clinic_by_slug(s, "bright"))
     assert bright.protocol_yaml == example.read_text()
+
+
+def test_the_alert_phone_is_set_checked_and_removed(cli, db_url):
+    added = cli(
+        *["clinic", "add", "--slug", "glow", "--name", "Glow", "--timezone", "America/New_York"],
+        "--phone",
+        "+12125550100",
+    )
+    assert added.exit_code == 0, added.output
+    result = cli("clinic", "alert-phone", "--clinic", "glow", "(212) 555-0177")
+    assert result.exit_code == 0 and "alerts of glow are texted to +12125550177" in result.stdout
+    assert "+12125550177" in cli("clinic", "list").stdout.splitlines()[1]
+    own = cli("clinic", "alert-phone", "--clinic", "glow", "+12125550100")
+    assert own.exit_code == 2 and "the number the clinic's texts come from" in own.output
+    assert cli("clinic", "alert-phone", "--clinic", "glow").exit_code == 2
+    removed = cli("clinic", "alert-phone", "--clinic", "glow", "--none")
+    assert removed.exit_code == 0 and "in the console only" in removed.stdout
+    glow = stored(db_url, lambda s: queries.clinic_by_slug(s, "glow"))
+    assert glow.alert_phone is None
+    audit = cli("audit", "--clinic", "glow").stdout
+    assert audit.count("alert_phone_set") == 2
 
 
 def test_clinic_list_when_empty(cli):

@@ -257,6 +257,7 @@ def test_clinic_b_conversations_items_and_photos_are_404_for_clinic_a(console, g
             assert answer.status_code == 404, action
     for item in items:
         assert glow.post(f"/attention/{item}/handled", data={"csrf_token": token}).status_code == 404
+    assert glow.get(f"/clients/{seeded.ben_id}/conversation").status_code == 404
     with session_scope(console.engine) as db:
         assert db.get(Conversation, lumen_talk).takeover_until is None
         assert all(db.get(Alert, item).handled_at is None for item in items)
@@ -317,3 +318,30 @@ def test_photos_are_fetched_by_the_server_with_twilios_credentials(console_templ
             assert len(audit(console, AuditAction.photo_viewed)) == 2
             signed_out = console.client().get(first)
             assert signed_out.status_code == 302 and signed_out.headers["Location"].startswith("/sign-in")
+
+
+def test_a_clients_page_opens_their_conversation_even_before_they_wrote(console, glow):
+    page = glow.get(f"/clients/{console.seeded.ana_id}").text
+    assert f'href="/clients/{console.seeded.ana_id}/conversation"' in page
+    opened = glow.get(f"/clients/{console.seeded.ana_id}/conversation")
+    assert opened.status_code == 303 and opened.headers["Location"].startswith("/conversations/")
+    shown = text_of(glow.get(opened.headers["Location"]).text)
+    assert "No messages yet." in shown and "is texted to (212) 555-0123" in shown
+
+
+def test_an_owner_sets_the_alert_phone_and_staff_cannot(console, glow):
+    owner = console.client()
+    owner.sign_in(console.seeded.glow_owner)
+    assert "Alerts are shown here only" in owner.get("/").text
+    refused = owner.submit("/alert-phone", {"alert_phone": "+1 212 555 0100"}, page="/")
+    assert refused.status_code == 400 and "the number the clinic's texts come from" in text_of(refused.text)
+    saved = owner.submit("/alert-phone", {"alert_phone": "(212) 555-0177"}, page="/")
+    assert saved.status_code == 303
+    assert "Alerts are texted to (212) 555-0177" in text_of(owner.get("/").text)
+    assert 'id="alert_phone"' not in glow.get("/").text  # a staff member sees it, cannot change it
+    assert glow.submit("/alert-phone", {"alert_phone": ""}, page="/").status_code == 404
+    with session_scope(console.engine) as db:
+        from bot.store.models import Clinic
+
+        assert db.get(Clinic, console.seeded.glow_id).alert_phone == "+12125550177"
+    assert audit(console, AuditAction.alert_phone_set) == [(console.seeded.glow_owner, console.seeded.glow_id, None)]
