@@ -271,7 +271,8 @@ def clarify(
             ],
             state,
         )
-    return Turn([CLARIFY], state)
+    # The staff see it in the console (it is never texted): a question may be hiding here.
+    return Turn([CLARIFY], state, [(AlertKind.not_understood, f"The assistant did not understand: {text}")])
 
 
 def escalate(context: Correspondent, text: str, state: State, language: Optional[str] = None) -> Turn:

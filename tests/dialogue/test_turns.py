@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot import protocols
+from bot.alerts import AlertKind
 from bot.dialogue import turns
 from bot.dialogue.turns import ASK_WHEN, CLARIFY, Reading, State
 from bot.identity import Correspondent
@@ -123,7 +124,9 @@ def test_clarify_while_waiting_for_the_time_reads_a_date():
 
 
 def test_clarify_otherwise():
-    assert turns.clarify(UNKNOWN, "nlu_fallback", "sunday around 3", NOW, State()).replies == [CLARIFY]
+    unclear = turns.clarify(UNKNOWN, "nlu_fallback", "sunday around 3", NOW, State())
+    assert unclear.replies == [CLARIFY]
+    assert unclear.alerts == [(AlertKind.not_understood, "The assistant did not understand: sunday around 3")]
     asked = State(pending_topic="ask_makeup", awaiting="treatment_time")
     assert turns.clarify(UNKNOWN, "nlu_fallback", "hmm", NOW, asked).replies == [CLARIFY]
     scope = turns.clarify(UNKNOWN, "out_of_scope", "what's the weather", NOW, State())
