@@ -4,7 +4,7 @@ texted to a client who opted out; a refused send is a one-line error that logs n
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy import func, select
@@ -16,7 +16,8 @@ from bot.services import chat_links, clients
 from bot.store.messaging_models import SmsMessage, Transport
 from tests.fakes import sms_world
 
-NOW = datetime(2026, 11, 20, 17, 0, tzinfo=timezone.utc)
+# The link is a JWT whose expiry is checked against the real clock: send it "now".
+NOW = datetime.now(timezone.utc).replace(microsecond=0)
 
 
 @pytest.fixture
@@ -43,7 +44,7 @@ def test_the_link_goes_out_from_the_clinics_number_and_is_logged(session, ana, s
         "chat_link",
         message["sid"],
     )
-    assert sent.valid_until == datetime(2026, 12, 4, 17, 0, tzinfo=timezone.utc)  # 14 days
+    assert sent.valid_until == NOW + timedelta(days=14)
     token = sent.url.split("#t=", 1)[1]
     assert links.read_link_token(links.secret_for(settings), token).client_id == ana.id
 
@@ -77,6 +78,6 @@ def test_without_twilio_the_link_lands_in_the_outbox(session, ana, db_url, tmp_p
 
 def test_revoke_refuses_the_links_sent_before(session, ana, settings):
     sent = chat_links.send(session, settings, Gateway.from_settings(settings), ana, NOW)
-    chat_links.revoke(session, ana, datetime(2026, 11, 21, tzinfo=timezone.utc))
+    chat_links.revoke(session, ana, NOW + timedelta(hours=1))
     token = sent.url.split("#t=", 1)[1]
     assert links.verify_link_token(session, links.secret_for(settings), token).reason == links.REVOKED
