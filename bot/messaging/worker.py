@@ -44,7 +44,7 @@ from bot.messaging.gateway import CLOCK_MARGIN, UNSUBSCRIBED, Failure, Gateway, 
 from bot.messaging.jobs import AlertJobs, FollowUpJobs, JobKind
 from bot.messaging.outcomes import Lost, Postpone, Send, Skip, Taken
 from bot.services import conversations, treatments
-from bot.store.db import session_scope
+from bot.store.db import database_now, session_scope
 from bot.store.messaging_models import JobStatus
 
 log = logging.getLogger(__name__)
@@ -101,6 +101,9 @@ class Worker:
     options: WorkerOptions = field(default_factory=WorkerOptions)
     clock: Callable[[], datetime] = utcnow
     worker_id: str = field(default_factory=default_worker_id)
+    # Leases are timed by the database's clock, shared by every worker: a worker whose own
+    # clock runs ahead would otherwise take rows another still holds.
+    lease_clock: Callable[[Session], datetime] = database_now
 
     def __post_init__(self) -> None:
         self.alerts = AlertJobs()
@@ -223,6 +226,7 @@ class Worker:
     def claim(self, kind: JobKind) -> list[int]:
         model, now = kind.model, self.clock()
         with session_scope(self.engine) as session:
+            held_since = self.lease_clock(session) - self.options.lease
             ids = list(
                 session.scalars(
                     select(model.id)
@@ -231,7 +235,7 @@ class Worker:
                         model.sid.is_(None),
                         model.due_at <= now,
                         or_(model.next_attempt_at.is_(None), model.next_attempt_at <= now),
-                        or_(model.claimed_at.is_(None), model.claimed_at < now - self.options.lease),
+                        or_(model.claimed_at.is_(None), model.claimed_at < held_since),
                     )
                     .order_by(model.due_at, model.id)
                     .limit(self.options.batch)
@@ -242,7 +246,11 @@ class Worker:
                 session.execute(
                     update(model)
                     .where(model.id.in_(ids))
-                    .values(claimed_at=now, claimed_by=self.worker_id, attempts=model.attempts + 1)
+                    .values(
+                        claimed_at=held_since + self.options.lease,
+                        claimed_by=self.worker_id,
+                        attempts=model.attempts + 1,
+                    )
                     .execution_options(synchronize_session=False)
                 )
         return ids
@@ -299,7 +307,7 @@ class Worker:
                     model.status == JobStatus.pending,
                     model.sid.is_(None),
                 )
-                .values(claimed_at=now)
+                .values(claimed_at=self.lease_clock(session))
                 .execution_options(synchronize_session=False)
             ).rowcount
             if not renewed:

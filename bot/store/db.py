@@ -15,13 +15,14 @@ from __future__ import annotations
 import contextlib
 import os
 from contextlib import contextmanager
+from datetime import datetime, timezone
 from functools import partial
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import create_engine, event
+from sqlalchemy import create_engine, event, func, select, text
 from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.orm import Session
 
@@ -76,6 +77,15 @@ def _sqlite_begin(connection: Connection) -> None:
     # wait for each other instead of failing on a lock upgrade.
     mode = connection.get_execution_options().get("sqlite_begin", "")
     connection.exec_driver_sql(f"BEGIN {mode}".strip())
+
+
+def database_now(session: Session) -> datetime:
+    """The database server's clock (UTC, aware): one clock for every worker's leases,
+    whichever machine each runs on and however its own clock drifts."""
+    if session.get_bind().dialect.name == "sqlite":
+        stamp = session.scalar(text("SELECT strftime('%Y-%m-%d %H:%M:%f', 'now')"))
+        return datetime.fromisoformat(stamp).replace(tzinfo=timezone.utc)
+    return session.scalar(select(func.clock_timestamp())).astimezone(timezone.utc)
 
 
 @contextmanager

@@ -16,7 +16,7 @@ from bot.messaging.outcomes import Lost
 from bot.messaging.worker import Worker, WorkerOptions
 from bot.services import conversations, treatments
 from bot.store import queries
-from bot.store.db import session_scope
+from bot.store.db import database_now, session_scope
 from bot.store.messaging_models import AlertDelivery, FollowUp, JobStatus, SmsMessage, Transport
 from bot.store.models import Alert, Client, Treatment, TreatmentStatus
 from tests.fakes import sms_world
@@ -54,7 +54,12 @@ def worker(engine, settings, clock, **options):
     # (test_worker_concurrency.py sends concurrently).
     defaults = dict(backoff_base=timedelta(seconds=10), lease=timedelta(seconds=30), concurrency=1)
     gateway = Gateway.from_settings(settings, timeout=1.0)
-    return Worker(engine, gateway, settings, WorkerOptions(**{**defaults, **options}), clock=clock)
+    # Leases follow the test's clock here; test_leases_are_timed_by_the_database_clock below
+    # checks the real one.
+    lease_clock = options.pop("lease_clock", lambda _session: clock.now)
+    return Worker(
+        engine, gateway, settings, WorkerOptions(**{**defaults, **options}), clock=clock, lease_clock=lease_clock
+    )
 
 
 def rows(engine, model=FollowUp):
@@ -222,6 +227,20 @@ def test_a_worker_that_died_mid_send_is_covered_by_the_next(engine, settings, tw
     clock.advance(seconds=31)
     assert survivor.run(once=True).sent == 2
     assert len(twilio.messages) == 2 and twilio.attempts == 2
+
+
+def test_leases_are_timed_by_the_database_clock(engine, settings, twilio, clock, world):
+    holder = worker(engine, settings, clock, lease_clock=database_now)
+    claimed = holder.claim(holder.kinds[0])
+    assert claimed
+    with session_scope(engine) as session:
+        held = [r.claimed_at for r in session.scalars(select(FollowUp).where(FollowUp.id.in_(claimed)))]
+        assert all(abs(at - database_now(session)) < timedelta(seconds=5) for at in held)
+    # A second worker whose own clock runs ten minutes ahead still sees the lease held.
+    clock.advance(minutes=10)
+    ahead = worker(engine, settings, clock, lease_clock=database_now)
+    assert ahead.run(once=True).sent == 0 and twilio.attempts == 0
+    assert not any(isinstance(holder.take(holder.kinds[0], job_id), Lost) for job_id in claimed)
 
 
 def test_a_worker_that_outlived_its_lease_does_not_send_twice(engine, settings, twilio, clock, world):
