@@ -65,12 +65,14 @@ def test_a_worker_killed_with_half_a_batch_sent_is_finished_without_doubles(engi
         now = datetime.now(timezone.utc)
         dead = make_worker(engine, settings, lease=lease, concurrency=4)
         dead.clock = lambda: now
+        dead.lease_clock = lambda _session: now  # leases follow this test's clock too
         kind = dead.kinds[0]
         taken = dead.take_batch(kind, dead.claim(kind))
         for _job_id, job in taken[:5]:
             dead.attempt(job)  # five went out; the process dies before recording any
         survivor = make_worker(engine, settings, lease=lease, concurrency=4)
         survivor.clock = lambda: now + lease + timedelta(seconds=1)
+        survivor.lease_clock = lambda _session: now + lease + timedelta(seconds=1)
         done = survivor.run(once=True)
     assert done.sent == 10 and sent_count(engine) == 10
     bodies = twilio.bodies()
