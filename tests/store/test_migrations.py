@@ -27,6 +27,7 @@ TABLES = {
     "conversations",
     "messages",
     "message_media",
+    "message_reviews",
 }
 
 

@@ -1,0 +1,1 @@
+"""Clinic insights, purely: the figures of a period (figures.py) and their SVG charts (charts.py)."""
