@@ -11,6 +11,7 @@ from bot.cli import (
     console,
     demo,
     importer,
+    insights,
     link,
     messaging,
     protocol,
@@ -50,6 +51,8 @@ COMMANDS = (
     console.console_command,  # the staff console: accounts, the audit log, its server
     bookings.acuity,  # bookings that arrive by themselves: Acuity, the signed webhook, their events
     bookings.bookings,
+    insights.insights_command,  # a clinic's figures, as the console's Insights page
+    insights.nlu,  # the review queue's verdicts as training data
 )
 for command in COMMANDS:
     main.add_command(command)

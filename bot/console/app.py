@@ -21,7 +21,7 @@ from sqlalchemy.engine import Engine
 
 from bot import local_secret
 from bot.config import Settings
-from bot.console import auth, clients, clinics, conversation, home, imports, security
+from bot.console import auth, clients, clinics, conversation, home, imports, insights, security
 from bot.console.throttle import SignInThrottle
 from bot.console.view import STATIC_PREFIX, Console, NavItem, console_of, render_error
 from bot.services.signin import SignInPolicy
@@ -32,9 +32,15 @@ TEMPLATES = HERE / "templates"
 STATIC = HERE / "static"
 
 # Each group of pages is a blueprint in a module of its own; register it here.
-BLUEPRINTS = (auth.bp, home.bp, clinics.bp, clients.bp, imports.bp, conversation.bp)
+BLUEPRINTS = (auth.bp, home.bp, clinics.bp, clients.bp, imports.bp, conversation.bp, insights.bp)
 # The navigation bar of a signed-in page, in order: a page group adds its entry here.
-NAV = (NavItem("Inbox", "home.inbox"), NavItem("Clients", "clients.index"), NavItem("Import bookings", "imports.form"))
+NAV = (
+    NavItem("Inbox", "home.inbox"),
+    NavItem("Clients", "clients.index"),
+    NavItem("Import bookings", "imports.form"),
+    NavItem("Review", "insights.review"),
+    NavItem("Insights", "insights.page", roles=insights.ROLES),
+)
 
 MAX_REQUEST_BYTES = 2 * 1024 * 1024
 # Seconds a page may take: an uploaded bookings file is imported while staff wait, and

@@ -43,6 +43,7 @@ STATIC_PREFIX = "/static"
 class NavItem:
     label: str
     route: str  # "blueprint.route_name", as for url_for
+    roles: tuple[str, ...] = ()  # StaffRole values shown the entry; () for everyone
 
 
 @dataclass
@@ -211,7 +212,10 @@ def static_url(path: str) -> str:
 
 def _nav(request: Request, console: Console) -> list[dict]:
     items = []
+    role = request.ctx.staff.role.value
     for item in console.nav:
+        if item.roles and role not in item.roles:
+            continue
         url = request.app.url_for(item.route)
         items.append({"label": item.label, "url": url, "current": request.path == url})
     return items

@@ -318,12 +318,49 @@ def _not_understood(clarified: list[MessageFact]) -> tuple[Repeated, ...]:
     return tuple(Repeated(shown[key], count) for key, count in ranked)
 
 
+class ReviewReason(str, enum.Enum):
+    """Why a client's message is in the review queue."""
+
+    clarified = "clarified"  # the assistant asked what was meant
+    unsure = "unsure"  # it answered with low confidence
+    staff = "staff"  # a person handled it: a staff reply, a take-over or an alert
+
+
+def escalated_messages(alerts: Sequence[AlertFact]) -> set[int]:
+    return {a.message_id for a in alerts if a.message_id is not None and a.kind in ESCALATION_LABELS}
+
+
+def review_reasons(
+    messages: Sequence[MessageFact], alerts: Sequence[AlertFact], low_confidence: float
+) -> dict[int, ReviewReason]:
+    """The client messages (by id) worth a staff member's verdict, and why; reviewed
+    ones are left out."""
+    escalated = escalated_messages(alerts)
+    reasons: dict[int, ReviewReason] = {}
+    for talk in _by_conversation(messages).values():
+        for index, message in enumerate(talk):
+            if message.kind is not Kind.client or message.reviewed:
+                continue
+            window_end = message.at + REPLY_WINDOW
+            if message.action == CLARIFY:
+                reasons[message.id] = ReviewReason.clarified
+            elif message.confidence is not None and message.confidence < low_confidence:
+                reasons[message.id] = ReviewReason.unsure
+            elif (
+                message.during_takeover
+                or message.id in escalated
+                or any(m.kind is Kind.staff and m.at <= window_end for m in talk[index + 1 :])
+            ):
+                reasons[message.id] = ReviewReason.staff
+    return reasons
+
+
 def compute(facts: Facts) -> Figures:
     period = facts.period
     messages = sorted((m for m in facts.messages if period.start <= m.at <= period.end), key=lambda m: (m.at, m.id))
     alerts = [a for a in facts.alerts if period.start <= a.created_at <= period.end]
     talks = _by_conversation(messages)
-    escalated = {a.message_id for a in alerts if a.message_id is not None and a.kind in ESCALATION_LABELS}
+    escalated = escalated_messages(alerts)
     total = alone = 0
     for talk in talks.values():
         written, handled = _answered_alone(talk, escalated)

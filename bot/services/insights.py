@@ -8,7 +8,7 @@ well under a second (bench/insights_bench.py).
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime, time, timedelta
 from typing import Optional
 
 from sqlalchemy import and_, case, func, select
@@ -107,8 +107,16 @@ def _opt_outs(session: Session, clinic_id: int, period: Period) -> int:
     )
 
 
-def facts(session: Session, clinic: Clinic, days: int, now: datetime) -> Facts:
-    period = Period.last(days, now, clinic.tz)
+def period_end(clinic: Clinic, now: datetime, until: Optional[date]) -> datetime:
+    """`now`, or the end of day `until` in the clinic's time zone when that is earlier."""
+    if until is None:
+        return now
+    next_day = datetime.combine(until + timedelta(days=1), time(), tzinfo=clinic.tz)
+    return min(now, next_day - timedelta(microseconds=1))
+
+
+def facts(session: Session, clinic: Clinic, days: int, now: datetime, until: Optional[date] = None) -> Facts:
+    period = Period.last(days, period_end(clinic, now, until), clinic.tz)
     return Facts(
         clinic_slug=clinic.slug,
         clinic_name=clinic.name,
@@ -120,6 +128,7 @@ def facts(session: Session, clinic: Clinic, days: int, now: datetime) -> Facts:
     )
 
 
-def figures(session: Session, clinic: Clinic, days: int, now: datetime, facts_of: Optional[Facts] = None) -> Figures:
-    """The clinic's figures for the last `days` days (its time zone), up to `now`."""
-    return compute(facts_of or facts(session, clinic, days, now))
+def figures(session: Session, clinic: Clinic, days: int, now: datetime, until: Optional[date] = None) -> Figures:
+    """The clinic's figures for the `days` days (its time zone) up to `now`, or to the
+    end of day `until`."""
+    return compute(facts(session, clinic, days, now, until))

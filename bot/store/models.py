@@ -368,5 +368,10 @@ class Alert(_Checked, Base):
 # The messaging tables (follow-ups, alert texts, the SMS log), the message log
 # (conversations, messages), the staff console's (accounts, sessions, the audit log) and the booking sources' (sources, events, import
 # mappings) live in modules of their own, and so do the review queue's verdicts.
-from bot.store import booking_models, conversation_models, messaging_models, staff_models  # noqa: E402,F401
-from bot.store import review_models  # noqa: E402,F401
+from bot.store import (  # noqa: E402,F401
+    booking_models,
+    conversation_models,
+    messaging_models,
+    review_models,
+    staff_models,
+)

@@ -61,6 +61,9 @@ class AuditAction(str, enum.Enum):
     handed_back = "handed_back"  # the assistant answers the client again
     item_handled = "item_handled"  # a needs-attention item marked handled
     alert_phone_set = "alert_phone_set"  # the clinic's alert phone set or removed
+    insights_viewed = "insights_viewed"  # the clinic's Insights page (it quotes client messages)
+    review_queue_opened = "review_queue_opened"  # the review queue (client messages)
+    message_reviewed = "message_reviewed"  # a verdict on what a client's message asked
 
 
 def _enum(kind: type[enum.Enum], name: str, length: int, constraint: bool) -> Enum:

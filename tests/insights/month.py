@@ -30,8 +30,8 @@ from bot.services import staff as accounts
 from bot.services.transcripts import Reading
 from bot.store.conversation_models import LoggedMessage, MessageKind
 from bot.store.messaging_models import FollowUp, JobStatus
-from bot.store.review_models import MessageReview
 from bot.store.models import Client
+from bot.store.review_models import MessageReview
 from bot.store.staff_models import StaffRole
 
 NEW_YORK = ZoneInfo("America/New_York")
