@@ -16,9 +16,11 @@ The clinic is in New York and the period crosses the start of daylight-saving ti
 from __future__ import annotations
 
 import statistics
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
-from typing import Optional
+from pathlib import Path
+from typing import Iterator, Optional
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
@@ -29,10 +31,13 @@ from bot.services import clients, clinics, conversations, correspondents, transc
 from bot.services import staff as accounts
 from bot.services.transcripts import Reading
 from bot.store.conversation_models import LoggedMessage, MessageKind
+from bot.store.db import ensure_schema, session_scope
 from bot.store.messaging_models import FollowUp, JobStatus
 from bot.store.models import Client
 from bot.store.review_models import MessageReview
 from bot.store.staff_models import StaffRole
+from tests.console.console_world import PASSWORD, RunningConsole, running_console
+from tests.console.console_world import Seeded as ConsoleSeeded
 
 NEW_YORK = ZoneInfo("America/New_York")
 NOW = datetime(2026, 3, 31, 16, 0, tzinfo=timezone.utc)  # noon in New York
@@ -314,6 +319,33 @@ def seed(session: Session) -> Seeded:
     clients.set_opted_out(session, stranger, True, datetime(2026, 3, 22, tzinfo=timezone.utc))
     session.flush()
     return seeded
+
+
+@contextmanager
+def running_month_console(folder: Path) -> Iterator[RunningConsole]:
+    """The console on a SQLite database holding the month, with an owner and a staff
+    member of glow and an owner of lumen (password: console_world.PASSWORD)."""
+    url = f"sqlite:///{folder / 'month.db'}"
+    engine = ensure_schema(url)
+    with session_scope(engine) as db:
+        seeded = seed(db)
+        for email, role, slug in (
+            ("olivia@glow.example", None, None),
+            ("sam@glow.example", StaffRole.staff, "glow"),
+            ("lee@lumen.example", StaffRole.owner, "lumen"),
+        ):
+            if role is not None:
+                name = email.split("@")[0].title()
+                accounts.add_staff(db, email=email, name=name, role=role, clinic_slug=slug, now=NOW)
+            link = accounts.issue_password_link(db, email, datetime.now(timezone.utc))
+            accounts.set_password(db, link.token, PASSWORD, datetime.now(timezone.utc))
+    info = ConsoleSeeded(seeded.clinic_id, 0, 0, 0, "sam@glow.example", "olivia@glow.example", "lee@lumen.example", "")
+    try:
+        with running_console(url, folder / "data", engine=engine, seeded=info) as running:
+            running.clarified_ids = seeded.clarified_ids  # type: ignore[attr-defined]
+            yield running
+    finally:
+        engine.dispose()
 
 
 def client_says_elsewhere(session: Session, client_id: int, at: datetime) -> LoggedMessage:

@@ -9,12 +9,10 @@ from html import unescape
 import pytest
 from sqlalchemy import select
 
-from bot.services import staff as accounts
-from bot.store.db import ensure_schema, session_scope
+from bot.store.db import session_scope
 from bot.store.review_models import MessageReview
-from bot.store.staff_models import AuditAction, AuditEntry, StaffRole
-from tests.console.console_world import PASSWORD, Seeded, running_console
-from tests.insights.month import NOW, expected, seed
+from bot.store.staff_models import AuditAction, AuditEntry
+from tests.insights.month import expected, running_month_console
 
 
 def cells(html: str, table_id: str) -> dict[str, list[str]]:
@@ -31,27 +29,9 @@ def cells(html: str, table_id: str) -> dict[str, list[str]]:
 
 
 @pytest.fixture
-def month_console(tmp_path, monkeypatch):
-    url = f"sqlite:///{tmp_path / 'month.db'}"
-    engine = ensure_schema(url)
-    with session_scope(engine) as db:
-        seeded = seed(db)
-        for email, role, slug in (
-            ("olivia@glow.example", None, None),
-            ("sam@glow.example", StaffRole.staff, "glow"),
-            ("lee@lumen.example", StaffRole.owner, "lumen"),
-        ):
-            if role is not None:
-                accounts.add_staff(
-                    db, email=email, name=email.split("@")[0].title(), role=role, clinic_slug=slug, now=NOW
-                )
-            link = accounts.issue_password_link(db, email, NOW.replace(year=2030))
-            accounts.set_password(db, link.token, PASSWORD, NOW.replace(year=2030))
-    info = Seeded(seeded.clinic_id, 0, 0, 0, "sam@glow.example", "olivia@glow.example", "lee@lumen.example", "")
-    with running_console(url, tmp_path / "data", engine=engine, seeded=info) as running:
-        running.clarified_ids = seeded.clarified_ids  # type: ignore[attr-defined]
+def month_console(tmp_path):
+    with running_month_console(tmp_path) as running:
         yield running
-    engine.dispose()
 
 
 def signed_in(console, email):
