@@ -23,7 +23,7 @@ import statistics
 from collections import Counter, defaultdict
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timedelta, tzinfo
-from typing import Any, Optional, Sequence
+from typing import Any, NamedTuple, Optional, Sequence
 
 REPLY_WINDOW = timedelta(hours=24)
 DAYS = 15  # recovery days 0 to 14 on the heat map
@@ -62,8 +62,9 @@ class Kind(str, enum.Enum):
     notice = "notice"
 
 
-@dataclass(frozen=True)
-class MessageFact:
+class MessageFact(NamedTuple):
+    """One logged message (a tuple: a busy quarter has tens of thousands)."""
+
     id: int
     conversation_id: int
     at: datetime
@@ -80,8 +81,7 @@ class MessageFact:
     reviewed_intent: Optional[str] = None  # None with `reviewed`: not a question
 
 
-@dataclass(frozen=True)
-class AlertFact:
+class AlertFact(NamedTuple):
     id: int
     kind: str
     created_at: datetime

@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 from typing import Optional
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import String, and_, case, func, select, type_coerce
 from sqlalchemy.orm import Session
 
 from bot.insights.figures import CLARIFY, AlertFact, Facts, Figures, Kind, MessageFact, Period, compute
@@ -19,6 +19,8 @@ from bot.store.conversation_models import LoggedMessage
 from bot.store.messaging_models import FollowUp, JobStatus
 from bot.store.models import Alert, Client, Clinic
 from bot.store.review_models import MessageReview
+
+KINDS = {kind.value: kind for kind in Kind}
 
 
 def _messages(session: Session, clinic_id: int, period: Period) -> list[MessageFact]:
@@ -28,7 +30,8 @@ def _messages(session: Session, clinic_id: int, period: Period) -> list[MessageF
             m.id,
             m.conversation_id,
             m.at,
-            m.kind,
+            # Raw values: an enum per row would cost more than the rest of the row.
+            type_coerce(m.kind, String()),
             m.intent,
             m.confidence,
             m.topics,
@@ -49,7 +52,7 @@ def _messages(session: Session, clinic_id: int, period: Period) -> list[MessageF
             id=row[0],
             conversation_id=row[1],
             at=row[2],
-            kind=Kind(row[3].value),
+            kind=KINDS[row[3]],
             intent=row[4],
             confidence=row[5],
             topics=tuple((row[6] or "").split()),
@@ -67,11 +70,11 @@ def _messages(session: Session, clinic_id: int, period: Period) -> list[MessageF
 
 def _alerts(session: Session, clinic_id: int, period: Period) -> list[AlertFact]:
     rows = session.execute(
-        select(Alert.id, Alert.kind, Alert.created_at, Alert.handled_at, Alert.message_id).where(
+        select(Alert.id, type_coerce(Alert.kind, String()), Alert.created_at, Alert.handled_at, Alert.message_id).where(
             Alert.clinic_id == clinic_id, Alert.created_at >= period.start, Alert.created_at <= period.end
         )
     ).all()
-    return [AlertFact(row[0], row[1].value, row[2], row[3], row[4]) for row in rows]
+    return [AlertFact(*row) for row in rows]
 
 
 def _unsent_failed(session: Session, clinic_id: int, period: Period) -> int:
