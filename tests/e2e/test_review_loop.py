@@ -83,7 +83,7 @@ def misread() -> list[tuple[str, str, dict]]:
     read = readings(MODEL, [text for _, text in held_out])
     wrong = [
         (intent, text, got)
-        for (intent, text), got in zip(held_out, read)
+        for (intent, text), got in zip(held_out, read, strict=True)
         if got["name"] != intent and got["name"] != "report_red_flag"
     ]
     assert len(wrong) >= 5, "the trained model reads the held-out set too well to test the loop"
