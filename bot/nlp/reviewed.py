@@ -59,7 +59,9 @@ class Names:
 
     @classmethod
     def of(cls, names: Iterable[str], vocabulary: set[str]) -> "Names":
-        full, plain, ordinary = set(), set(), set()
+        full: set[str] = set()
+        plain: set[str] = set()
+        ordinary: set[str] = set()
         for name in names:
             parts = [p for p in re.findall(r"[^\W\d_][^\W\d_'’-]*", name) if len(p) >= 2]
             if len(parts) >= 2:

@@ -15,7 +15,7 @@ from sqlalchemy import String, and_, case, func, select, type_coerce
 from sqlalchemy.orm import Session
 
 from bot.insights.figures import CLARIFY, AlertFact, Facts, Figures, Kind, MessageFact, Period, compute
-from bot.store.conversation_models import LoggedMessage
+from bot.store.conversation_models import LoggedMessage, MessageKind
 from bot.store.messaging_models import FollowUp, JobStatus
 from bot.store.models import Alert, Client, Clinic
 from bot.store.review_models import MessageReview
@@ -25,28 +25,38 @@ KINDS = {kind.value: kind for kind in Kind}
 
 def _messages(session: Session, clinic_id: int, period: Period) -> list[MessageFact]:
     m = LoggedMessage
-    rows = session.execute(
-        select(
-            m.id,
-            m.conversation_id,
-            m.at,
-            # Raw values: an enum per row would cost more than the rest of the row.
-            type_coerce(m.kind, String()),
-            m.intent,
-            m.confidence,
-            m.topics,
-            m.action,
-            m.recovery_hours,
-            m.during_takeover,
-            m.delivery_status,
-            # Only the texts the assistant asked about are shown (the most frequent ones).
-            case((m.action == CLARIFY, m.body), else_=None),
-            MessageReview.id,
-            MessageReview.intent,
+    # Core, not the ORM: plain rows, no identity map (a quarter is tens of thousands).
+    rows = (
+        session.connection()
+        .execute(
+            select(
+                m.id,
+                m.conversation_id,
+                m.at,
+                # Raw values: an enum per row would cost more than the rest of the row.
+                type_coerce(m.kind, String()),
+                m.intent,
+                m.confidence,
+                m.topics,
+                m.action,
+                m.recovery_hours,
+                m.during_takeover,
+                m.delivery_status,
+                # Only the texts the assistant asked about are shown (the most frequent ones).
+                case((m.action == CLARIFY, m.body), else_=None),
+                MessageReview.id,
+                MessageReview.intent,
+            )
+            .outerjoin(MessageReview, MessageReview.message_id == m.id)
+            .where(
+                m.clinic_id == clinic_id,
+                m.at >= period.start,
+                m.at <= period.end,
+                m.kind != MessageKind.notice,  # said by the system: no figure counts them
+            )
         )
-        .outerjoin(MessageReview, MessageReview.message_id == m.id)
-        .where(m.clinic_id == clinic_id, m.at >= period.start, m.at <= period.end)
-    ).all()
+        .all()
+    )
     return [
         MessageFact(
             id=row[0],
@@ -69,11 +79,15 @@ def _messages(session: Session, clinic_id: int, period: Period) -> list[MessageF
 
 
 def _alerts(session: Session, clinic_id: int, period: Period) -> list[AlertFact]:
-    rows = session.execute(
-        select(Alert.id, type_coerce(Alert.kind, String()), Alert.created_at, Alert.handled_at, Alert.message_id).where(
-            Alert.clinic_id == clinic_id, Alert.created_at >= period.start, Alert.created_at <= period.end
+    rows = (
+        session.connection()
+        .execute(
+            select(
+                Alert.id, type_coerce(Alert.kind, String()), Alert.created_at, Alert.handled_at, Alert.message_id
+            ).where(Alert.clinic_id == clinic_id, Alert.created_at >= period.start, Alert.created_at <= period.end)
         )
-    ).all()
+        .all()
+    )
     return [AlertFact(*row) for row in rows]
 
 
