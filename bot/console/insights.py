@@ -142,6 +142,7 @@ def review(request: Request, db: Session) -> HTTPResponse:
     rows = [
         {
             "id": item.message.id,
+            "conversation_id": item.message.conversation_id,
             "text": item.message.body,
             "at": _local(item.message.at, request),
             "intent": item.message.intent,
