@@ -68,6 +68,7 @@ def test_seed_twice_creates_nothing_new(cli, db_url, row_counts):
             "conversations": 0,
             "messages": 0,
             "message_media": 0,
+            "message_reviews": 0,
         }
     )
 
