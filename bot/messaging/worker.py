@@ -362,29 +362,10 @@ class Worker:
 
     def record_sent_many(self, kind: JobKind, done: list[tuple[int, Outgoing, Sent]]) -> None:
         """`record_sent` for the jobs of a batch that went out, in one transaction."""
-        model, now = kind.model, self.clock()
+        now = self.clock()
         with session_scope(self.engine) as session:
             for job_id, message, sent in done:
-                recorded = session.execute(
-                    update(model)
-                    .where(model.id == job_id, model.sid.is_(None))
-                    .values(
-                        status=JobStatus.sent,
-                        sid=sent.sid,
-                        sent_at=now,
-                        claimed_at=None,
-                        claimed_by=None,
-                        in_doubt_since=None,
-                        next_attempt_at=None,
-                        error=None,
-                        error_code=None,
-                    )
-                    .execution_options(synchronize_session=False)
-                ).rowcount
-                if recorded:
-                    self.gateway.record(session, message, sent)
-                else:  # only if this worker outlived its lease in the middle of one send
-                    log.warning("%s: job %s of %s was recorded by another worker", self.worker_id, job_id, kind.purpose)
+                self._mark_sent(session, kind, job_id, message, sent, now)
 
     def find_earlier_send(self, message: Outgoing, since: datetime) -> Optional[Sent]:
         """A message an earlier attempt sent before its outcome was lost, not yet recorded."""
@@ -396,31 +377,36 @@ class Worker:
         return next((c for c in candidates if c.sid not in taken), None)
 
     def record_sent(self, kind: JobKind, job_id: int, message: Outgoing, sent: Sent) -> None:
-        model, now = kind.model, self.clock()
         with session_scope(self.engine) as session:
-            recorded = session.execute(
-                update(model)
-                .where(model.id == job_id, model.sid.is_(None))
-                .values(
-                    status=JobStatus.sent,
-                    sid=sent.sid,
-                    sent_at=now,
-                    claimed_at=None,
-                    claimed_by=None,
-                    in_doubt_since=None,
-                    next_attempt_at=None,
-                    error=None,
-                    error_code=None,
-                )
-                .execution_options(synchronize_session=False)
-            ).rowcount
-            if recorded:
-                message_id = kind.sent(session, kind.load(session, job_id), now)
-                self.gateway.record(session, replace(message, message_id=message_id), sent)
-            else:  # only if this worker outlived its lease in the middle of one send
-                log.warning(
-                    "%s: job %s of %s was recorded by another worker", self.worker_id, job_id, model.__tablename__
-                )
+            self._mark_sent(session, kind, job_id, message, sent, self.clock())
+
+    def _mark_sent(
+        self, session: Session, kind: JobKind, job_id: int, message: Outgoing, sent: Sent, now: datetime
+    ) -> None:
+        """The job's row says sent, the text joins the message log and the SMS log, once:
+        a row another worker already recorded is left as it is."""
+        model = kind.model
+        recorded = session.execute(
+            update(model)
+            .where(model.id == job_id, model.sid.is_(None))
+            .values(
+                status=JobStatus.sent,
+                sid=sent.sid,
+                sent_at=now,
+                claimed_at=None,
+                claimed_by=None,
+                in_doubt_since=None,
+                next_attempt_at=None,
+                error=None,
+                error_code=None,
+            )
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        if recorded:
+            message_id = kind.sent(session, kind.load(session, job_id), now)
+            self.gateway.record(session, replace(message, message_id=message_id), sent)
+        else:  # only if this worker outlived its lease in the middle of one send
+            log.warning("%s: job %s of %s was recorded by another worker", self.worker_id, job_id, model.__tablename__)
 
     def record_failure(
         self,

@@ -10,8 +10,9 @@ from sqlalchemy import func, select
 from bot.devtools.twilio_server import FakeTwilio
 from bot.messaging.gateway import Gateway
 from bot.messaging.worker import Worker, WorkerOptions
+from bot.store.conversation_models import LoggedMessage, MessageKind
 from bot.store.db import session_scope
-from bot.store.messaging_models import FollowUp, JobStatus
+from bot.store.messaging_models import FollowUp, JobStatus, SmsMessage
 from tests.fakes import sms_world
 
 LATENCY = 0.2
@@ -45,6 +46,12 @@ def test_a_batch_goes_out_concurrently_bounded_and_once(engine, db_url, tmp_path
     # Each of the 8 senders waits 200 ms for every answer: never more than 8 under way.
     in_flight = most_started_within(stamps, LATENCY * 0.9)
     assert 2 <= in_flight <= 8
+    # Sent together, each is still in the client's conversation, its SMS rows pointing there.
+    with session_scope(engine) as session:
+        logged = session.scalars(select(LoggedMessage).where(LoggedMessage.kind == MessageKind.followup)).all()
+        assert sorted(m.followup_id for m in logged) == sorted(session.scalars(select(FollowUp.id)).all())
+        sms_rows = session.scalars(select(SmsMessage).where(SmsMessage.purpose == "followup")).all()
+        assert len(sms_rows) == 40 and {row.message_id for row in sms_rows} == {m.id for m in logged}
 
 
 def test_one_at_a_time_when_asked(engine, db_url, tmp_path):
