@@ -3,7 +3,6 @@ turns behind the slots' latest values, so a turn's cost does not grow with its l
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 
 import pytest
@@ -15,6 +14,7 @@ from sqlalchemy.engine import make_url
 
 from bot.tracker_store import WindowedInMemoryTrackerStore, WindowedSQLTrackerStore, windowed
 from tests.conftest import postgres_schema
+from tests.fakes import event_loop
 
 DOMAIN = Domain.load(str(Path(__file__).resolve().parent.parent / "domain.yml"))
 
@@ -49,11 +49,11 @@ def talk(store, sender: str, turns: int) -> DialogueStateTracker:
     """`turns` turns, each as Rasa's processor does it: retrieve, append, save."""
     tracker = None
     for n in range(1, turns + 1):
-        tracker = asyncio.run(store.retrieve(sender)) or DialogueStateTracker(sender, DOMAIN.slots)
+        tracker = event_loop.run(store.retrieve(sender)) or DialogueStateTracker(sender, DOMAIN.slots)
         for event in turn(n):
             tracker.update(event)
-        asyncio.run(store.save(tracker))
-    return asyncio.run(store.retrieve(sender))
+        event_loop.run(store.save(tracker))
+    return event_loop.run(store.retrieve(sender))
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -96,9 +96,9 @@ def test_a_slot_set_only_long_ago_is_still_known(sql_store):
     sender = "web:7"
     tracker = DialogueStateTracker(sender, DOMAIN.slots)
     tracker.update(SlotSet("pending_topic", "makeup"))
-    asyncio.run(store.save(tracker))
+    event_loop.run(store.save(tracker))
     talk(store, sender, 40)
-    assert asyncio.run(store.retrieve(sender)).get_slot("pending_topic") == "makeup"
+    assert event_loop.run(store.retrieve(sender)).get_slot("pending_topic") == "makeup"
 
 
 def test_the_in_memory_store_keeps_only_the_window():

@@ -11,7 +11,6 @@ out: the guard, not the classifier, decides those.
 
 from __future__ import annotations
 
-import asyncio
 import os
 import shutil
 import subprocess
@@ -33,6 +32,7 @@ from bot.store.conversation_models import MessageKind
 from bot.store.db import ensure_schema, session_scope
 from bot.store.staff_models import StaffRole
 from tests.console.console_world import PASSWORD, Seeded, running_console
+from tests.fakes import event_loop
 
 ROOT = Path(__file__).resolve().parents[2]
 MODEL = ROOT / "models" / "aftercare.tar.gz"
@@ -45,7 +45,7 @@ def readings(model: Path, texts: list[str]) -> list[dict]:
     async def read() -> list[dict]:
         return [(await agent.parse_message(text))["intent"] for text in texts]
 
-    return asyncio.run(read())
+    return event_loop.run(read())
 
 
 def train_nlu(data: Path, out: Path) -> Path:
