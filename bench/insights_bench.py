@@ -20,14 +20,12 @@ import random
 import statistics
 import time
 import uuid
-from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Iterator
 
-from sqlalchemy import create_engine, insert
-from sqlalchemy.engine import make_url
+from sqlalchemy import insert
 
+from bench.sms_bench import postgres_schema
 from bot.store.conversation_models import Conversation, LoggedMessage
 from bot.store.db import ensure_schema, session_scope
 from bot.store.models import Alert, Client
@@ -35,24 +33,9 @@ from tests.console.console_world import PASSWORD, Seeded, running_console
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "RESULTS.md"
-POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 START, END = "<!-- insights_bench:start -->", "<!-- insights_bench:end -->"
 TOPICS = ["ask_makeup", "ask_sun", "ask_washing", "ask_redness_swelling", "ask_peeling", "ask_exercise", "ask_pain"]
 RUNS = 7
-
-
-@contextmanager
-def postgres_schema() -> Iterator[str]:
-    admin = create_engine(POSTGRES_URL, future=True, isolation_level="AUTOCOMMIT")
-    schema = f"bench_insights_{uuid.uuid4().hex[:12]}"
-    with admin.connect() as connection:
-        connection.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
-    try:
-        yield make_url(POSTGRES_URL).update_query_dict({"options": f"-csearch_path={schema}"}).render_as_string(False)
-    finally:
-        with admin.connect() as connection:
-            connection.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
-        admin.dispose()
 
 
 def seed(engine, clients: int, messages: int, now: datetime) -> int:
@@ -197,7 +180,7 @@ def timed(client, path: str) -> tuple[list[float], list[float]]:
 
 def run(clients: int, messages: int) -> dict:
     now = datetime.now(timezone.utc)
-    with postgres_schema() as url:
+    with postgres_schema("bench_insights") as url:
         engine = ensure_schema(url)
         started = time.perf_counter()
         clinic_id = seed(engine, clients, messages, now)

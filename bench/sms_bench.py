@@ -59,9 +59,10 @@ FALLBACK = "Thanks, we'll get back to you shortly."  # what a client gets when t
 
 
 @contextmanager
-def postgres_schema() -> Iterator[str]:
+def postgres_schema(prefix: str = "bench_sms") -> Iterator[str]:
+    """A PostgreSQL schema of its own for one run, dropped afterwards: its database URL."""
     admin = create_engine(POSTGRES_URL, future=True, isolation_level="AUTOCOMMIT")
-    schema = f"bench_sms_{uuid.uuid4().hex[:12]}"
+    schema = f"{prefix}_{uuid.uuid4().hex[:12]}"
     with admin.connect() as connection:
         connection.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
     try:
